@@ -94,6 +94,57 @@ def model_window(folder: Path) -> int:
     return int(json.loads((folder / "config.json").read_text())["max_position_embeddings"])
 
 
+def model_dim(folder: Path) -> int:
+    """The output dimension, read from the module configs (no torch needed)."""
+    modules = json.loads((folder / "modules.json").read_text()) if (folder / "modules.json").exists() else []
+    dim = None
+    for module in modules:
+        cfg = folder / module.get("path", "") / "config.json"
+        if not module.get("path") or not cfg.exists():
+            continue
+        conf = json.loads(cfg.read_text())
+        dim = conf.get("out_features", conf.get("word_embedding_dimension", dim))
+    if dim is None:
+        dim = json.loads((folder / "config.json").read_text())["hidden_size"]
+    return int(dim)
+
+
+class LazyEmbedder:
+    """An `Embedder` that knows its id, size and tokenizer at once but loads weights on first use.
+
+    `ingest run` with nothing to embed, and `--dry-run`, never pay for importing torch.
+    """
+
+    def __init__(self, model_spec: str, batch_size: int = 32, device: str = "cpu") -> None:
+        folder = resolve_embedder(model_spec)
+        self.model_id = canonical_embedder_id(model_spec)
+        self.dim = model_dim(folder)
+        self.max_tokens = model_window(folder)
+        self._args = (model_spec, batch_size, device)
+        self._counter = WordPieceCounter(folder / "tokenizer.json")
+        self._loaded: SentenceTransformerEmbedder | None = None
+
+    @property
+    def tokenizer(self) -> WordPieceCounter:
+        return self._counter
+
+    def _model(self) -> SentenceTransformerEmbedder:
+        if self._loaded is None:
+            self._loaded = SentenceTransformerEmbedder(*self._args)
+            if self._loaded.dim != self.dim:
+                raise ModelNotFound(
+                    f"{self._args[0]!r} reports {self._loaded.dim} dimensions but its config "
+                    f"says {self.dim}; the model folder is inconsistent."
+                )
+        return self._loaded
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        return self._model().embed(texts) if texts else np.zeros((0, self.dim), np.float32)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self._model().embed_query(text)
+
+
 class SentenceTransformerEmbedder:
     """The default embedder: sentence-transformers on PyTorch, CPU unless told otherwise."""
 

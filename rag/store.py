@@ -73,8 +73,8 @@ class Store:
     def exists(self, name: str) -> bool:
         return (self.root / check_name(name) / "manifest.json").exists()
 
-    def open(self, name: str, embedder_id: str, dim: int) -> Collection:
-        """Open an existing collection built with this embedder."""
+    def require(self, name: str) -> Collection:
+        """An existing collection, whatever embedder built it (for listing and deleting)."""
         folder = self.root / check_name(name)
         if not (folder / "manifest.json").exists():
             known = ", ".join(self.names()) or "none yet"
@@ -82,7 +82,11 @@ class Store:
                 f"No collection {name!r} in {self.root} (collections: {known}). "
                 f"Create it with: ingest run PATH... --collection {name}"
             )
-        coll = Collection(name, folder)
+        return Collection(name, folder)
+
+    def open(self, name: str, embedder_id: str, dim: int) -> Collection:
+        """Open an existing collection built with this embedder."""
+        coll = self.require(name)
         coll.check_embedder(embedder_id, dim)
         return coll
 
@@ -95,12 +99,9 @@ class Store:
         return self.open(name, embedder_id, dim)
 
     def delete(self, name: str) -> None:
-        folder = self.root / check_name(name)
-        if not folder.exists():
-            raise CollectionNotFound(f"No collection {name!r} in {self.root}.")
-        coll = Collection(name, folder)
+        coll = self.require(name)
         with coll.lock(wait_s=0):
-            shutil.rmtree(folder)
+            shutil.rmtree(coll.folder)
 
 
 @dataclass

@@ -1,0 +1,250 @@
+"""`ingest run`: plan -> parse -> chunk -> embed what is new -> store, in committed batches.
+
+A batch commits when enough new chunks are waiting or enough time has passed, so a killed run
+loses at most one batch; the next run sees those files as still to do and finishes the job.
+A file that fails to parse is reported and skipped; its previously indexed version, if any,
+stays searchable.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from ingest.chunk import Chunker
+from ingest.parse import PARSER_VERSION, parse_file
+from ingest.plan import FileState, Plan, make_plan, scan, sha256_of
+from ingest.progress import NoProgress, Progress
+from rag.catalog import Catalog, StoredFile
+from rag.embedder import Embedder
+from rag.errors import ParseError
+from rag.settings import IngestSettings
+from rag.store import Collection
+from rag.types import Chunk, Document, ParsedDocument
+from rag.writer import Writer, open_writer
+
+STATUSES = ("added", "updated", "deleted", "unchanged", "failed")
+
+
+@dataclass
+class FileResult:
+    source: str
+    status: str
+    pages: int | None = None
+    chunks: int = 0
+    embedded: int = 0
+    seconds: float = 0.0
+    error: str | None = None
+
+
+@dataclass
+class RunSummary:
+    collection: str
+    dry_run: bool
+    results: list[FileResult] = field(default_factory=list)
+    chunks_embedded: int = 0
+    seconds: float = 0.0
+    generation: int | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not any(r.status == "failed" for r in self.results)
+
+    def counts(self) -> dict[str, int]:
+        return {s: sum(r.status == s for r in self.results) for s in STATUSES}
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "collection": self.collection,
+            "dry_run": self.dry_run,
+            "files": self.counts(),
+            "chunks_embedded": self.chunks_embedded,
+            "seconds": round(self.seconds, 3),
+            "generation": self.generation,
+            "results": [asdict(r) for r in self.results],
+        }
+
+
+@dataclass
+class _Parsed:
+    """A parsed file waiting for its vectors."""
+
+    state: FileState
+    existing: StoredFile | None
+    sha256: str
+    doc: ParsedDocument
+    chunks: list[Chunk]
+    keys: list[str]
+    result: FileResult
+
+
+def document_id(source: str) -> str:
+    return hashlib.sha256(source.encode()).hexdigest()[:16]
+
+
+def vector_key(embed_text: str) -> str:
+    return hashlib.sha256(embed_text.encode()).hexdigest()[:32]
+
+
+def fingerprint(chunker: Chunker) -> str:
+    return f"p{PARSER_VERSION}-c{chunker.fingerprint()}"
+
+
+def plan_files(
+    catalog: Catalog | None, paths: Sequence[Path], chunker: Chunker, keep_missing: bool
+) -> Plan:
+    files, problems, roots = scan(paths)
+    stored = {} if catalog is None else catalog.stored_files()
+    return make_plan(files, problems, roots, stored, fingerprint(chunker), keep_missing)
+
+
+def dry_run(catalog: Catalog | None, name: str, paths: Sequence[Path], chunker: Chunker,
+            keep_missing: bool = False) -> RunSummary:
+    """What a run would do, reading nothing but file stats (and hashes of changed files)."""
+    plan = plan_files(catalog, paths, chunker, keep_missing)
+    results = [FileResult(f.source, "added") for f in plan.add]
+    results += [FileResult(f.source, "updated") for f, _ in plan.update]
+    results += [FileResult(f.source, "unchanged") for f in plan.unchanged]
+    results += [FileResult(f.source, "unchanged") for f, _ in plan.touch]
+    results += [FileResult(s.source, "deleted") for s in plan.delete]
+    results += [FileResult(s.source, "failed", error=s.reason) for s in plan.failed]
+    return RunSummary(collection=name, dry_run=True, results=results)
+
+
+class Ingestor:
+    def __init__(
+        self,
+        collection: Collection,
+        embedder: Embedder,
+        chunker: Chunker,
+        settings: IngestSettings,
+        progress: Progress | None = None,
+    ) -> None:
+        self.collection = collection
+        self.embedder = embedder
+        self.chunker = chunker
+        self.settings = settings
+        self.progress: Progress = NoProgress() if progress is None else progress
+        self.fingerprint = fingerprint(chunker)
+
+    def run(self, paths: Sequence[Path], keep_missing: bool = False, wait_s: float = 0.0) -> RunSummary:
+        t0 = time.perf_counter()
+        summary = RunSummary(collection=self.collection.name, dry_run=False)
+        with open_writer(self.collection, wait_s) as writer:
+            plan = plan_files(writer.catalog, paths, self.chunker, keep_missing)
+            job = writer.catalog.start_job("ingest", pid=_pid())
+            summary.results += [FileResult(s.source, "failed", error=s.reason) for s in plan.failed]
+            summary.generation = self._apply_cheap_changes(writer, plan, summary)
+            todo = [(f, None) for f in plan.add] + list(plan.update)
+            self.progress.start(len(todo))
+            batch: list[_Parsed] = []
+            last_commit = time.monotonic()
+            for state, existing in todo:
+                parsed = self._parse(state, existing, plan.hashes.get(state.source))
+                if parsed.result.status == "failed":
+                    summary.results.append(parsed.result)
+                    self.progress.file_done(state.source, "failed", 0, parsed.result.error)
+                    continue
+                batch.append(parsed)
+                waiting = len({k for p in batch for k in p.keys})
+                due = time.monotonic() - last_commit >= self.settings.commit_every_s
+                if waiting >= self.settings.embed_batch or due:
+                    summary.generation = self._store(writer, batch, summary) or summary.generation
+                    batch, last_commit = [], time.monotonic()
+            summary.generation = self._store(writer, batch, summary) or summary.generation
+            summary.seconds = time.perf_counter() - t0
+            writer.catalog.finish_job(job, "done" if summary.ok else "done_with_errors",
+                                      {"files": summary.counts(), "chunks_embedded": summary.chunks_embedded})
+        self.progress.close()
+        return summary
+
+    def _apply_cheap_changes(self, writer: Writer, plan: Plan, summary: RunSummary) -> int | None:
+        """Deletions and mtime-only changes need no model: commit them first."""
+        for old in plan.delete:
+            writer.delete(old)
+            summary.results.append(FileResult(old.source, "deleted"))
+        for state, old in plan.touch:
+            writer.touch(old, state.size, state.mtime_ns)
+        summary.results += [FileResult(f.source, "unchanged") for f in plan.unchanged]
+        summary.results += [FileResult(f.source, "unchanged") for f, _ in plan.touch]
+        return writer.commit()
+
+    def _parse(self, state: FileState, existing: StoredFile | None, digest: str | None) -> _Parsed:
+        t0 = time.perf_counter()
+        status = "added" if existing is None else "updated"
+        result = FileResult(state.source, status)
+        doc = ParsedDocument("", (), "", "", None)
+        chunks: list[Chunk] = []
+        try:
+            digest = sha256_of(state.path) if digest is None else digest
+            doc = parse_file(state.path, int(self.settings.max_file_mb * 2**20))
+            chunks = self.chunker.chunk(document_id(state.source), doc)
+            if not chunks:
+                raise ParseError("no indexable text after parsing")
+        except ParseError as exc:
+            result.status, result.error = "failed", str(exc)
+        except OSError as exc:
+            result.status, result.error = "failed", f"cannot read the file: {exc.strerror or exc}"
+        except Exception as exc:  # one bad file must not stop the run
+            result.status, result.error = "failed", f"unexpected {exc.__class__.__name__}: {exc}"
+        result.pages, result.chunks = doc.pages, len(chunks)
+        result.seconds = time.perf_counter() - t0
+        keys = [vector_key(c.embed_text) for c in chunks]
+        return _Parsed(state, existing, digest or "", doc, chunks, keys, result)
+
+    def _store(self, writer: Writer, batch: list[_Parsed], summary: RunSummary) -> int | None:
+        """Embed what the catalog does not have yet, then commit the batch."""
+        if not batch:
+            return None
+        wanted = {k: c.embed_text for p in batch for k, c in zip(p.keys, p.chunks, strict=True)}
+        have = writer.catalog.vectors_for(wanted)
+        missing = [k for k in wanted if k not in have]
+        self.progress.chunks_queued(len(missing))
+        t0 = time.perf_counter()
+        new = {}
+        step = max(1, min(len(missing), 64))
+        for i in range(0, len(missing), step):
+            part = missing[i : i + step]
+            new.update(zip(part, self.embedder.embed([wanted[k] for k in part]), strict=True))
+            self.progress.chunks_embedded(len(part))
+        embed_seconds = time.perf_counter() - t0
+        writer.put_vectors(new)
+        fresh = set(new)
+        for p in batch:
+            counted = {k for k in p.keys if k in fresh}
+            fresh -= counted
+            p.result.embedded = len(counted)
+            p.result.seconds += embed_seconds * len(counted) / max(len(new), 1)
+            writer.upsert(self._document(p), p.doc.text, self.fingerprint, p.existing, p.chunks, p.keys)
+        generation = writer.commit()
+        summary.chunks_embedded += len(new)
+        for p in batch:
+            summary.results.append(p.result)
+            self.progress.file_done(p.state.source, p.result.status, p.result.chunks, None)
+        return generation
+
+    def _document(self, p: _Parsed) -> Document:
+        return Document(
+            id=document_id(p.state.source),
+            collection=self.collection.name,
+            source=p.state.source,
+            title=p.doc.title,
+            format=p.doc.format,
+            sha256=p.sha256,
+            size=p.state.size,
+            mtime_ns=p.state.mtime_ns,
+            version=1 if p.existing is None else p.existing.version + 1,
+            pages=p.doc.pages,
+            n_chunks=len(p.chunks),
+            indexed_at=time.time(),
+            diagnostics=p.doc.diagnostics,
+        )
+
+
+def _pid() -> int:
+    import os
+
+    return os.getpid()

@@ -1,0 +1,140 @@
+"""Incremental planning: what a run must add, update, delete and leave alone.
+
+A file is unchanged when its size and mtime match the catalog (no read at all), or when they
+differ but its sha256 does not (a `touch`, a copy that kept the content). A file is also
+re-processed when the parser or chunker settings that produced its chunks have changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ingest.parse import SUPPORTED
+from rag.catalog import StoredFile
+
+
+@dataclass(frozen=True, slots=True)
+class FileState:
+    path: Path
+    size: int
+    mtime_ns: int
+
+    @property
+    def source(self) -> str:
+        return str(self.path)
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """A file or path the run cannot take, with the reason."""
+
+    source: str
+    reason: str
+
+
+@dataclass
+class Plan:
+    add: list[FileState] = field(default_factory=list)
+    update: list[tuple[FileState, StoredFile]] = field(default_factory=list)
+    # Content unchanged, only size/mtime to record.
+    touch: list[tuple[FileState, StoredFile]] = field(default_factory=list)
+    unchanged: list[FileState] = field(default_factory=list)
+    delete: list[StoredFile] = field(default_factory=list)
+    failed: list[Skipped] = field(default_factory=list)
+    # sha256 computed while planning, reused when storing.
+    hashes: dict[str, str] = field(default_factory=dict)
+
+
+def scan(paths: Sequence[Path]) -> tuple[list[FileState], list[Skipped], list[Path]]:
+    """Files under `paths` (recursively; hidden files and folders are ignored).
+
+    Returns the files, the paths that cannot be read, and the roots that exist (only documents
+    under an existing root may be deleted as missing: a mistyped or unmounted path must never
+    empty a collection).
+    """
+    files: dict[str, FileState] = {}
+    problems: list[Skipped] = []
+    roots: list[Path] = []
+    for given in paths:
+        root = Path(os.path.abspath(given))
+        if not root.exists():
+            problems.append(Skipped(str(root), "no such file or folder"))
+            continue
+        roots.append(root)
+        candidates: Iterable[Path] = [root] if root.is_file() else _walk(root, problems)
+        for path in candidates:
+            try:
+                st = path.stat()
+            except OSError as exc:
+                problems.append(Skipped(str(path), f"cannot stat: {exc.strerror}"))
+                continue
+            files[str(path)] = FileState(path, st.st_size, st.st_mtime_ns)
+    return sorted(files.values(), key=lambda f: f.source), problems, roots
+
+
+def _walk(root: Path, problems: list[Skipped]) -> Iterable[Path]:
+    def on_error(exc: OSError) -> None:
+        problems.append(Skipped(str(exc.filename), f"cannot list folder: {exc.strerror}"))
+
+    for folder, dirs, names in os.walk(root, onerror=on_error):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(names):
+            if not name.startswith("."):
+                yield Path(folder) / name
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def make_plan(
+    files: Sequence[FileState],
+    problems: Sequence[Skipped],
+    roots: Sequence[Path],
+    stored: dict[str, StoredFile],
+    fingerprint: str,
+    keep_missing: bool = False,
+) -> Plan:
+    plan = Plan(failed=list(problems))
+    for f in files:
+        if f.path.suffix.lower() not in SUPPORTED:
+            kinds = ", ".join(sorted(SUPPORTED))
+            plan.failed.append(Skipped(f.source, f"unsupported file type; sabio reads {kinds}"))
+            continue
+        old = stored.get(f.source)
+        if old is None:
+            plan.add.append(f)
+            continue
+        same_settings = old.fingerprint == fingerprint
+        if same_settings and (old.size, old.mtime_ns) == (f.size, f.mtime_ns):
+            plan.unchanged.append(f)
+            continue
+        try:
+            digest = sha256_of(f.path)
+        except OSError as exc:
+            plan.failed.append(Skipped(f.source, f"cannot read the file: {exc.strerror}"))
+            continue
+        plan.hashes[f.source] = digest
+        if digest == old.sha256 and same_settings:
+            plan.touch.append((f, old))
+        else:
+            plan.update.append((f, old))
+    if not keep_missing:
+        present = {f.source for f in files}
+        for source, old in sorted(stored.items()):
+            if source not in present and any(_under(source, r) for r in roots):
+                plan.delete.append(old)
+    return plan
+
+
+def _under(source: str, root: Path) -> bool:
+    r = str(root)
+    return source == r or source.startswith(r.rstrip(os.sep) + os.sep)

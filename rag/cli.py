@@ -1,0 +1,98 @@
+"""The `rag` command: search (and, as they land, ask, eval, train, serve)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from rag import wiring
+from rag.console import display_path, friendly_errors, out, print_json
+from rag.errors import ConfigError
+from rag.settings import Settings
+from rag.types import Hit
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
+
+Collection = Annotated[str, typer.Option("--collection", "-c", help="Collection to use.")]
+AsJson = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
+
+
+@app.callback()
+def _main() -> None:
+    """Grounded answers from your own documents."""
+
+
+@app.command()
+@friendly_errors
+def search(
+    query: Annotated[str, typer.Argument(help="What to look for.")],
+    collection: Collection,
+    k: Annotated[int, typer.Option("-k", help="Number of hits.")] = 10,
+    mode: Annotated[str | None, typer.Option(help="hybrid, dense or bm25.")] = None,
+    as_json: AsJson = False,
+) -> None:
+    """Hybrid search: FAISS dense + SQLite FTS5 BM25, fused by reciprocal rank."""
+    if not query.strip():
+        raise ConfigError("The query is empty: give some words to search for.")
+    if mode is not None and mode not in ("hybrid", "dense", "bm25"):
+        raise ConfigError(f"Unknown mode {mode!r}: use hybrid, dense or bm25.")
+    settings = Settings()
+    emb = wiring.embedder(settings)
+    coll = wiring.open_collection(settings, collection, emb)
+    result = wiring.searcher(settings, coll, emb, mode).search(query, k)
+    if as_json:
+        print_json(
+            {
+                "query": query,
+                "collection": collection,
+                "generation": result.generation,
+                "timings_ms": {k: round(v * 1000, 2) for k, v in result.timings.items()},
+                "hits": [hit_json(h) for h in result.hits],
+            }
+        )
+        return
+    if not result.hits:
+        out.print(f"No passages in {collection!r} match {query!r}.")
+        return
+    table = Table(show_lines=True)
+    for col in ("#", "file", "page", "section", "score", "passage"):
+        table.add_column(col, overflow="fold")
+    for i, h in enumerate(result.hits, start=1):
+        table.add_row(
+            str(i), display_path(h.source), _pages(h), " > ".join(h.chunk.heading_path),
+            f"{h.score:.4f}", snippet(h.chunk.text),
+        )
+    out.print(table)
+
+
+def hit_json(h: Hit) -> dict[str, object]:
+    c = h.chunk
+    return {
+        "source": h.source,
+        "title": h.title,
+        "document_id": c.document_id,
+        "chunk_id": c.id,
+        "page_start": c.page_start,
+        "page_end": c.page_end,
+        "heading_path": list(c.heading_path),
+        "start": c.start,
+        "end": c.end,
+        "score": h.score,
+        "retriever": h.retriever,
+        "ranks": h.ranks,
+        "text": c.text,
+    }
+
+
+def snippet(text: str, limit: int = 240) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1].rsplit(" ", 1)[0] + " …"
+
+
+def _pages(h: Hit) -> str:
+    a, b = h.chunk.page_start, h.chunk.page_end
+    if a is None:
+        return "-"
+    return str(a) if a == b else f"{a}-{b}"

@@ -1,0 +1,38 @@
+"""Settings -> concrete objects. The only place that knows which class plays which role."""
+
+from __future__ import annotations
+
+from rag.embedder import Embedder, LazyEmbedder
+from rag.retrieval import Searcher, make_retrievers
+from rag.settings import ChunkSettings, Settings
+from rag.store import Collection, Store
+
+
+def store(settings: Settings) -> Store:
+    return Store(settings.index_dir)
+
+
+def embedder(settings: Settings) -> Embedder:
+    """The configured embedder; its weights load on first use."""
+    s = settings.embedder
+    return LazyEmbedder(s.model, batch_size=s.batch_size, device=s.device)
+
+
+def chunk_settings(settings: Settings, window: int) -> ChunkSettings:
+    """Chunk settings with `max_tokens` clamped to the embedder's window."""
+    c = settings.chunking
+    return c.model_copy(update={"max_tokens": min(c.max_tokens, window)})
+
+
+def open_collection(settings: Settings, name: str, emb: Embedder) -> Collection:
+    return store(settings).open(name, emb.model_id, emb.dim)
+
+
+def searcher(settings: Settings, collection: Collection, emb: Embedder, mode: str | None = None) -> Searcher:
+    r = settings.retrieval
+    return Searcher(
+        collection,
+        make_retrievers(r.mode if mode is None else mode, emb),
+        candidates=r.candidates,
+        rrf_k=r.rrf_k,
+    )

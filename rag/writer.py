@@ -1,0 +1,98 @@
+"""The write side of a collection: one batch = one catalog transaction = one vector generation.
+
+Only a process holding the collection's lock (`Collection.writer`) writes. Changes accumulate
+in an open SQLite transaction while the FAISS changes they imply are queued; `commit` applies
+those to the in-memory index, publishes it as the next generation and commits the catalog.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Sequence
+
+import faiss
+import numpy as np
+
+from rag import vectors
+from rag.catalog import Catalog, StoredFile
+from rag.store import Collection
+from rag.types import Chunk, Document
+
+
+class Writer:
+    def __init__(self, collection: Collection, catalog: Catalog, index: faiss.Index) -> None:
+        self.collection = collection
+        self.catalog = catalog
+        self.index = index
+        self._added: list[tuple[int, str]] = []
+        self._removed: list[int] = []
+        self._open = False
+
+    def _begin(self) -> None:
+        if not self._open:
+            self.catalog.conn.execute("BEGIN IMMEDIATE")
+            self._open = True
+
+    def put_vectors(self, new: dict[str, np.ndarray]) -> None:
+        self._begin()
+        self.catalog.put_vectors(new)
+
+    def upsert(
+        self,
+        doc: Document,
+        text: str,
+        fingerprint: str,
+        existing: StoredFile | None,
+        chunks: Sequence[Chunk],
+        vector_keys: Sequence[str],
+    ) -> None:
+        """Store a document and exactly these chunks; their vectors must already be put."""
+        self._begin()
+        rowid = self.catalog.upsert_document(doc, text, fingerprint, existing)
+        changes = self.catalog.replace_chunks(rowid, doc.title, chunks, vector_keys)
+        self._added.extend(changes.added)
+        self._removed.extend(changes.removed)
+
+    def delete(self, stored: StoredFile) -> None:
+        self._begin()
+        self._removed.extend(self.catalog.delete_document(stored.rowid))
+
+    def touch(self, stored: StoredFile, size: int, mtime_ns: int) -> None:
+        self._begin()
+        self.catalog.touch(stored.rowid, size, mtime_ns)
+
+    def commit(self) -> int | None:
+        """Publish the batch as the next generation; None if there was nothing to write."""
+        if not self._open:
+            return None
+        vectors.remove(self.index, self._removed)
+        if self._added:
+            ids = np.array([i for i, _ in self._added], dtype=np.int64)
+            found = self.catalog.vectors_for(k for _, k in self._added)
+            vecs = np.vstack([found[k] for _, k in self._added])
+            vectors.add(self.index, ids, vecs)
+        self.catalog.drop_unused_vectors()
+        gen = self.collection.write_generation(self.catalog, self.index)
+        self._added, self._removed, self._open = [], [], False
+        return gen
+
+    def rollback(self) -> None:
+        if self._open:
+            self.catalog.conn.execute("ROLLBACK")
+            self._added, self._removed, self._open = [], [], False
+            # The in-memory index was not touched before commit, so it is still consistent.
+
+
+@contextlib.contextmanager
+def open_writer(collection: Collection, wait_s: float = 0.0) -> Iterator[Writer]:
+    """Lock the collection for writing; whatever was not committed is rolled back."""
+    with collection.lock(wait_s):
+        catalog = collection.catalog()
+        try:
+            writer = Writer(collection, catalog, collection.load_index_for_write(catalog))
+            try:
+                yield writer
+            finally:
+                writer.rollback()
+        finally:
+            catalog.conn.close()
