@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+import numpy as np
+
 from rag import vectors
 from rag.embedder import Embedder
 from rag.store import Collection, Snapshot
@@ -37,27 +39,35 @@ def fts_query(text: str) -> str:
     return " OR ".join(f'"{w}"' for w in words)
 
 
+@dataclass(frozen=True, slots=True)
+class Query:
+    text: str
+    # The embedded question, computed once per search for every dense retriever.
+    vector: np.ndarray | None = None
+
+
 class Retriever(Protocol):
     name: str
+    needs_vector: bool
 
-    def retrieve(self, snap: Snapshot, query: str, k: int) -> list[tuple[int, float]]: ...
+    def retrieve(self, snap: Snapshot, query: Query, k: int) -> list[tuple[int, float]]: ...
 
 
 class BM25Retriever:
     name = "bm25"
+    needs_vector = False
 
-    def retrieve(self, snap: Snapshot, query: str, k: int) -> list[tuple[int, float]]:
-        return snap.catalog.bm25(fts_query(query), k)
+    def retrieve(self, snap: Snapshot, query: Query, k: int) -> list[tuple[int, float]]:
+        return snap.catalog.bm25(fts_query(query.text), k)
 
 
 class DenseRetriever:
     name = "dense"
+    needs_vector = True
 
-    def __init__(self, embedder: Embedder) -> None:
-        self.embedder = embedder
-
-    def retrieve(self, snap: Snapshot, query: str, k: int) -> list[tuple[int, float]]:
-        return vectors.search(snap.index, self.embedder.embed_query(query), k)
+    def retrieve(self, snap: Snapshot, query: Query, k: int) -> list[tuple[int, float]]:
+        assert query.vector is not None
+        return vectors.search(snap.index, query.vector, k)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,22 +104,29 @@ class Searcher:
     def __init__(
         self,
         collection: Collection,
+        embedder: Embedder,
         retrievers: Sequence[Retriever],
         candidates: int = 50,
         rrf_k: int = 60,
     ) -> None:
         self.collection = collection
+        self.embedder = embedder
         self.retrievers = list(retrievers)
         self.candidates = candidates
         self.rrf_k = rrf_k
 
     def search(self, query: str, k: int = 10) -> SearchResult:
         timings: dict[str, float] = {}
+        q = Query(query)
+        if any(r.needs_vector for r in self.retrievers):
+            t0 = time.perf_counter()
+            q = Query(query, self.embedder.embed_query(query))
+            timings["embed"] = time.perf_counter() - t0
         with self.collection.snapshot() as snap:
             ranked: dict[str, list[tuple[int, float]]] = {}
             for r in self.retrievers:
                 t0 = time.perf_counter()
-                ranked[r.name] = r.retrieve(snap, query, max(k, self.candidates))
+                ranked[r.name] = r.retrieve(snap, q, max(k, self.candidates))
                 timings[r.name] = time.perf_counter() - t0
             if len(ranked) == 1:
                 (name, hits), = ranked.items()
@@ -129,7 +146,7 @@ class Searcher:
             return SearchResult(hits=hits, generation=snap.generation, timings=timings)
 
 
-def make_retrievers(mode: str, embedder: Embedder) -> list[Retriever]:
-    dense: Retriever = DenseRetriever(embedder)
+def make_retrievers(mode: str) -> list[Retriever]:
+    dense: Retriever = DenseRetriever()
     bm25: Retriever = BM25Retriever()
     return {"hybrid": [dense, bm25], "dense": [dense], "bm25": [bm25]}[mode]

@@ -32,7 +32,8 @@ def searcher(settings: Settings, collection: Collection, emb: Embedder, mode: st
     r = settings.retrieval
     return Searcher(
         collection,
-        make_retrievers(r.mode if mode is None else mode, emb),
+        emb,
+        make_retrievers(r.mode if mode is None else mode),
         candidates=r.candidates,
         rrf_k=r.rrf_k,
     )

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Set up .venv and run every test tier: unit, integration (real models and files), slow (quality
+# gates on ../shared/data). Extra arguments go to pytest, e.g. scripts/test.sh -m "not slow".
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+exec .venv/bin/python -m pytest "$@"
