@@ -1,0 +1,87 @@
+"""The `ingest` and `rag` commands as a user runs them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.integration.conftest import CLI, copy_samples
+
+FILES = [
+    "manuals/galaxy-s10-01-features.html",
+    "contracts/SYKESHEALTHPLANSERVICESINC_04_24_1998-EX-10.14-OUTSOURCING AGREEMENT.txt",
+]
+
+
+@pytest.fixture
+def docs(tmp_path: Path) -> Path:
+    folder = tmp_path / "docs"
+    copy_samples(folder, FILES)
+    return folder
+
+
+def test_dry_run_plans_without_writing(docs: Path, cli: CLI, index_dir: Path) -> None:
+    proc = cli("ingest", "run", str(docs), "-c", "dry", "--dry-run", "--json")
+    assert proc.returncode == 0, proc.stderr
+    summary = json.loads(proc.stdout)
+    assert summary["dry_run"] is True
+    assert summary["files"]["added"] == 2
+    assert not (index_dir / "dry").exists()
+    table = cli("ingest", "run", str(docs), "-c", "dry", "--dry-run")
+    assert "would be added" in table.stdout
+
+
+def test_run_status_ls_search_rm(docs: Path, cli: CLI) -> None:
+    run = cli("ingest", "run", str(docs), "-c", "c1", "--json")
+    assert run.returncode == 0, run.stderr
+    summary = json.loads(run.stdout)
+    assert summary["files"] == {"added": 2, "updated": 0, "deleted": 0, "unchanged": 0, "failed": 0}
+    assert summary["chunks_embedded"] == sum(r["embedded"] for r in summary["results"]) > 0
+
+    status = json.loads(cli("ingest", "status", "-c", "c1", "--json").stdout)
+    assert status["documents"] == 2
+    assert status["embedder"] == "sentence-transformers/all-MiniLM-L6-v2"
+    assert status["jobs"][0]["status"] == "done"
+
+    listing = json.loads(cli("ingest", "ls", "-c", "c1", "--json").stdout)
+    assert {Path(d["source"]).name for d in listing} == {Path(f).name for f in FILES}
+
+    search = cli("rag", "search", "indemnify and hold harmless", "-c", "c1", "-k", "2", "--json")
+    assert search.returncode == 0, search.stderr
+    hits = json.loads(search.stdout)["hits"]
+    assert hits and hits[0]["source"].endswith(".txt")
+    assert {"source", "page_start", "heading_path", "score", "text", "start", "end"} <= set(hits[0])
+
+    html_id = next(d["id"] for d in listing if d["source"].endswith(".html"))
+    removed = cli("ingest", "rm", html_id, "-c", "c1")
+    assert removed.returncode == 0 and "removed" in removed.stdout
+    assert len(json.loads(cli("ingest", "ls", "-c", "c1", "--json").stdout)) == 1
+
+    missing = cli("ingest", "rm", "no-such-doc", "-c", "c1")
+    assert missing.returncode == 2 and "ingest ls" in missing.stderr
+
+
+def test_clear_errors(docs: Path, cli: CLI, index_dir: Path) -> None:
+    unknown = cli("rag", "search", "anything", "-c", "nope")
+    assert unknown.returncode == 2
+    assert "No collection 'nope'" in unknown.stderr and "ingest run" in unknown.stderr
+    assert "Traceback" not in unknown.stderr
+
+    bad_name = cli("ingest", "run", str(docs), "-c", "../escape")
+    assert bad_name.returncode == 2 and "Invalid collection name" in bad_name.stderr
+
+    assert cli("ingest", "run", str(docs), "-c", "c2").returncode == 0
+    manifest = index_dir / "c2" / "manifest.json"
+    data = json.loads(manifest.read_text())
+    data["embedder"] = "BAAI/bge-small-en-v1.5"
+    manifest.write_text(json.dumps(data))
+    mismatch = cli("rag", "search", "anything", "-c", "c2")
+    assert mismatch.returncode == 2
+    assert "BAAI/bge-small-en-v1.5" in mismatch.stderr and "SABIO_EMBEDDER__MODEL" in mismatch.stderr
+    rerun = cli("ingest", "run", str(docs), "-c", "c2")
+    assert rerun.returncode == 2 and "garbage" in rerun.stderr
+
+    hub = cli("rag", "search", "x", "-c", "c2", env={"SABIO_EMBEDDER__MODEL": "someone/unknown-model"})
+    assert hub.returncode == 2 and "not a packaged model name" in hub.stderr

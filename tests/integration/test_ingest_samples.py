@@ -1,0 +1,148 @@
+"""Ingest real sample files with the real packaged embedder, then change them."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from ingest.chunk import Chunker
+from ingest.pipeline import Ingestor, RunSummary
+from rag.embedder import LazyEmbedder
+from rag.retrieval import Searcher, make_retrievers
+from rag.settings import ChunkSettings, IngestSettings
+from rag.store import Collection, Store
+from tests.integration.conftest import copy_samples
+
+FILES = [
+    "contracts/CARDAX,INC_08_19_2014-EX-10.1-COLLABORATION AGREEMENT.PDF",
+    "contracts/REWALKROBOTICSLTD_07_10_2014-EX-10.2-STRATEGIC ALLIANCE AGREEMENT.PDF",
+    "contracts/SYKESHEALTHPLANSERVICESINC_04_24_1998-EX-10.14-OUTSOURCING AGREEMENT.txt",
+    "manuals/galaxy-s10-01-features.html",
+    "manuals/galaxy-s10-06-legal-information.html",
+    "manuals/samsung-smart-tv-remote.md",
+    "manuals/samsung-smart-tv-settings.docx",
+]
+TXT = "SYKESHEALTHPLANSERVICESINC_04_24_1998-EX-10.14-OUTSOURCING AGREEMENT.txt"
+
+
+class World:
+    """A collection built once for this module, with helpers to run ingest again."""
+
+    def __init__(self, root: Path, embedder: LazyEmbedder) -> None:
+        self.docs = root / "docs"
+        copy_samples(self.docs, FILES)
+        self.store = Store(root / "indexes")
+        self.embedder = embedder
+        self.chunker = Chunker(embedder.tokenizer, ChunkSettings())
+        self.collection = self.store.open_or_create("samples", embedder.model_id, embedder.dim)
+        self.first = self.run()
+
+    def run(self) -> RunSummary:
+        ingestor = Ingestor(self.collection, self.embedder, self.chunker, IngestSettings())
+        return ingestor.run([self.docs])
+
+    def search(self, text: str, k: int = 5, mode: str = "hybrid") -> list[str]:
+        searcher = Searcher(self.collection, self.embedder, make_retrievers(mode))
+        return [Path(h.source).name for h in searcher.search(text, k).hits]
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory, embedder: LazyEmbedder) -> World:
+    return World(tmp_path_factory.mktemp("samples"), embedder)
+
+
+def by_status(summary: RunSummary, status: str) -> set[str]:
+    return {Path(r.source).name for r in summary.results if r.status == status}
+
+
+def test_every_format_is_indexed(world: World) -> None:
+    assert world.first.ok, [r for r in world.first.results if r.error]
+    assert by_status(world.first, "added") == {Path(f).name for f in FILES}
+    docs = world.collection.catalog().documents("samples")
+    formats = {d.format for d in docs}
+    assert formats == {"pdf", "text", "html", "md", "docx"}
+    assert all(d.n_chunks > 0 for d in docs)
+
+
+def test_chunk_invariants_hold_with_the_real_tokenizer(world: World) -> None:
+    catalog = world.collection.catalog()
+    counter = world.embedder.tokenizer
+    for doc in catalog.documents("samples"):
+        text = catalog.document_text(doc.id)
+        assert text is not None
+        for chunk in catalog.chunks_of(doc.id):
+            assert text[chunk.start : chunk.end] == chunk.text
+            n = counter.count(chunk.embed_text) + counter.special_tokens
+            assert n == chunk.n_tokens <= 256
+            assert chunk.embed_text.startswith(doc.title)
+            assert not re.search(r"<[A-Za-z/!][^>]*>", chunk.text), "markup leaked into a chunk"
+            if doc.format == "pdf":
+                assert chunk.page_start is not None and 1 <= chunk.page_start <= chunk.page_end
+            if doc.format in ("html", "docx", "md"):
+                assert chunk.heading_path, "structured formats give every chunk a heading path"
+
+
+def test_running_footers_stay_out_of_chunks(world: World) -> None:
+    """The CARDAX PDF repeats a confidentiality legend at the foot of every page."""
+    catalog = world.collection.catalog()
+    cardax = next(d for d in catalog.documents("samples") if d.title.startswith("CARDAX"))
+    chunks = catalog.chunks_of(cardax.id)
+    legend = "CERTAIN PORTIONS OF THIS EXHIBIT HAVE BEEN OMITTED"
+    assert sum(legend in c.text for c in chunks) == 0
+    assert any("SECTION 1 DEFINITIONS" in " ".join(c.heading_path) for c in chunks)
+
+
+def test_search_finds_the_right_documents(world: World) -> None:
+    assert world.search("Wireless PowerShare charge Galaxy Buds", k=3)[0].startswith("galaxy-s10-01")
+    assert "REWALKROBOTICSLTD" in world.search("laws of the State of Israel", k=3)[0]
+    assert world.search("picture mode settings", k=3, mode="dense")[0].endswith(".docx")
+
+
+def test_second_run_changes_nothing(world: World) -> None:
+    again = world.run()
+    assert again.ok
+    assert by_status(again, "unchanged") == {Path(f).name for f in FILES}
+    assert again.chunks_embedded == 0
+
+
+def test_editing_one_file_reembeds_only_its_changed_chunks(world: World) -> None:
+    path = world.docs / TXT
+    text = path.read_text()
+    old = "save and hold harmless"
+    assert old in text
+    path.write_text(text.replace(old, "zebra wrangling", 1) + "\n\nA brand new closing paragraph.\n")
+    total_before = world.collection.catalog().counts()["chunks"]
+    summary = world.run()
+    assert by_status(summary, "updated") == {TXT}
+    assert by_status(summary, "unchanged") == {Path(f).name for f in FILES} - {TXT}
+    result = next(r for r in summary.results if r.status == "updated")
+    assert 0 < result.embedded < result.chunks
+    assert summary.chunks_embedded == result.embedded
+    assert abs(world.collection.catalog().counts()["chunks"] - total_before) <= 2
+    assert world.search("zebra wrangling", k=1, mode="bm25") == [TXT]
+
+
+def test_deleted_files_leave_the_collection(world: World) -> None:
+    (world.docs / "galaxy-s10-06-legal-information.html").unlink()
+    summary = world.run()
+    assert by_status(summary, "deleted") == {"galaxy-s10-06-legal-information.html"}
+    names = {Path(d.source).name for d in world.collection.catalog().documents("samples")}
+    assert "galaxy-s10-06-legal-information.html" not in names
+    assert "galaxy-s10-06-legal-information.html" not in world.search("Samsung Knox", k=10)
+    with world.collection.snapshot() as snap:
+        assert snap.index.ntotal == snap.catalog.counts()["chunks"]
+
+
+def test_identical_texts_are_embedded_once(world: World, tmp_path: Path, embedder: LazyEmbedder) -> None:
+    """A copy of a file under the same name in another folder shares every chunk text."""
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    (copy / "galaxy-s10-01-features.html").write_bytes((world.docs / "galaxy-s10-01-features.html").read_bytes())
+    ingestor = Ingestor(world.collection, embedder, world.chunker, IngestSettings())
+    summary = ingestor.run([copy])
+    assert by_status(summary, "added") == {"galaxy-s10-01-features.html"}
+    assert summary.chunks_embedded == 0
+    ingestor.run([copy / "missing-root-is-harmless"])  # a mistyped path deletes nothing
+    assert len(Collection("samples", world.collection.folder).catalog().documents("samples")) == len(FILES)
