@@ -69,7 +69,9 @@ class Chunker:
 
     def fingerprint(self) -> str:
         """Identifies the settings that shape chunks; a change re-chunks every document."""
-        return hashlib.sha256(json.dumps(self.settings.model_dump(), sort_keys=True).encode()).hexdigest()[:16]
+        return hashlib.sha256(
+            json.dumps(self.settings.model_dump(), sort_keys=True).encode()
+        ).hexdigest()[:16]
 
     def chunk(self, document_id: str, doc: ParsedDocument) -> list[Chunk]:
         drafts: list[_Draft] = []
@@ -157,7 +159,9 @@ class Chunker:
         return out
 
     # -- packing ------------------------------------------------------------------------
-    def _pack(self, drafts: list[_Draft], path: tuple[str, ...], units: list[_Unit], title: str) -> None:
+    def _pack(
+        self, drafts: list[_Draft], path: tuple[str, ...], units: list[_Unit], title: str
+    ) -> None:
         if drafts and drafts[-1].whole and drafts[-1].tokens < self.settings.min_tokens:
             last = drafts[-1]
             merged_path = path if path[: len(last.path)] == last.path else _common(last.path, path)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -73,19 +73,29 @@ def _print_summary(summary: RunSummary) -> None:
     verb = "would be " if summary.dry_run else ""
     table = Table(title=f"ingest {'--dry-run ' if summary.dry_run else ''}{summary.collection}")
     for col in ("file", "status", "pages", "chunks", "embedded", "seconds", "error"):
-        table.add_column(col, overflow="fold", justify="right" if col in ("pages", "chunks", "embedded", "seconds") else "left")
+        table.add_column(
+            col,
+            overflow="fold",
+            justify="right" if col in ("pages", "chunks", "embedded", "seconds") else "left",
+        )
     colour = {"failed": "red", "added": "green", "updated": "cyan", "deleted": "magenta"}
     for r in sorted(summary.results, key=lambda r: (r.status != "failed", r.source)):
         style = colour.get(r.status, "")
         table.add_row(
-            display_path(r.source), f"[{style}]{verb}{r.status}[/]" if style else verb + r.status,
-            "-" if r.pages is None else str(r.pages), str(r.chunks), str(r.embedded),
-            f"{r.seconds:.2f}", r.error or "",
+            display_path(r.source),
+            f"[{style}]{verb}{r.status}[/]" if style else verb + r.status,
+            "-" if r.pages is None else str(r.pages),
+            str(r.chunks),
+            str(r.embedded),
+            f"{r.seconds:.2f}",
+            r.error or "",
         )
     out.print(table)
     counts = ", ".join(f"{n} {s}" for s, n in summary.counts().items())
-    tail = "" if summary.dry_run else (
-        f"; {summary.chunks_embedded} chunks embedded in {summary.seconds:.1f}s"
+    tail = (
+        ""
+        if summary.dry_run
+        else (f"; {summary.chunks_embedded} chunks embedded in {summary.seconds:.1f}s")
     )
     out.print(f"{counts}{tail}")
 
@@ -113,10 +123,12 @@ def status(
             + ("  [yellow]writer active[/]" if r["writer_active"] else "")
         )
         for job in r["jobs"]:
-            out.print(f"   job {job['id']}: {job['status']}, started {job['started']}, {job['summary']}")
+            out.print(
+                f"   job {job['id']}: {job['status']}, started {job['started']}, {job['summary']}"
+            )
 
 
-def _status(settings: Settings, name: str) -> dict[str, object]:
+def _status(settings: Settings, name: str) -> dict[str, Any]:
     coll = wiring.store(settings).require(name)
     catalog = coll.catalog()
     try:
@@ -129,14 +141,23 @@ def _status(settings: Settings, name: str) -> dict[str, object]:
         state = j["status"]
         if state == "running" and not active:
             state = "interrupted (the next run finishes the job)"
-        jobs.append({
-            "id": j["id"], "status": state, "summary": j["summary"] or "",
-            "started": datetime.fromtimestamp(j["started_at"]).isoformat(timespec="seconds"),
-        })
+        jobs.append(
+            {
+                "id": j["id"],
+                "status": state,
+                "summary": j["summary"] or "",
+                "started": datetime.fromtimestamp(j["started_at"]).isoformat(timespec="seconds"),
+            }
+        )
     return {
-        "collection": name, **catalog.counts(), "generation": catalog.generation(),
-        "embedder": coll.manifest.embedder, "dim": coll.manifest.dim,
-        "writer_active": active, "jobs": jobs, "folder": str(coll.folder),
+        "collection": name,
+        **catalog.counts(),
+        "generation": catalog.generation(),
+        "embedder": coll.manifest.embedder,
+        "dim": coll.manifest.dim,
+        "writer_active": active,
+        "jobs": jobs,
+        "folder": str(coll.folder),
     }
 
 
@@ -148,20 +169,38 @@ def ls(collection: CollectionOpt, as_json: AsJson = False) -> None:
     coll = _existing(settings, collection)
     docs = coll.catalog().documents(collection)
     if as_json:
-        print_json([
-            {"id": d.id, "source": d.source, "title": d.title, "format": d.format,
-             "pages": d.pages, "chunks": d.n_chunks, "version": d.version, "sha256": d.sha256,
-             "indexed_at": d.indexed_at, "diagnostics": list(d.diagnostics)}
-            for d in docs
-        ])
+        print_json(
+            [
+                {
+                    "id": d.id,
+                    "source": d.source,
+                    "title": d.title,
+                    "format": d.format,
+                    "pages": d.pages,
+                    "chunks": d.n_chunks,
+                    "version": d.version,
+                    "sha256": d.sha256,
+                    "indexed_at": d.indexed_at,
+                    "diagnostics": list(d.diagnostics),
+                }
+                for d in docs
+            ]
+        )
         return
     table = Table(title=f"{collection}: {len(docs)} documents")
     for col in ("id", "file", "format", "pages", "chunks", "version", "notes"):
         table.add_column(col, overflow="fold")
     for d in docs:
         notes = f"{len(d.diagnostics)} diagnostics" if d.diagnostics else ""
-        table.add_row(d.id, display_path(d.source), d.format, str(d.pages or "-"),
-                      str(d.n_chunks), str(d.version), notes)
+        table.add_row(
+            d.id,
+            display_path(d.source),
+            d.format,
+            str(d.pages or "-"),
+            str(d.n_chunks),
+            str(d.version),
+            notes,
+        )
     out.print(table)
 
 
@@ -191,10 +230,16 @@ def rm(
         chosen = {}
         for t in targets:
             path = str(Path(t).resolve())
-            hits = [f for src, f in stored.items() if src == path or src.startswith(path.rstrip("/") + "/")]
+            hits = [
+                f
+                for src, f in stored.items()
+                if src == path or src.startswith(path.rstrip("/") + "/")
+            ]
             hits += [by_id[t]] if t in by_id else []
             if not hits:
-                raise DocumentNotFound(f"No document {t!r} in {collection!r}; see: ingest ls -c {collection}")
+                raise DocumentNotFound(
+                    f"No document {t!r} in {collection!r}; see: ingest ls -c {collection}"
+                )
             chosen.update({f.source: f for f in hits})
         for f in chosen.values():
             writer.delete(f)

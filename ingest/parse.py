@@ -56,7 +56,10 @@ def parse_file(path: Path, max_bytes: int | None = None) -> ParsedDocument:
     if fmt == "text":
         return _parse_text(path)
     readers: dict[str, Callable[[Path], tuple[list[_Block], str, int | None, list[str]]]] = {
-        "pdf": _pdf, "docx": _docx, "html": _html, "md": _markdown,
+        "pdf": _pdf,
+        "docx": _docx,
+        "html": _html,
+        "md": _markdown,
     }
     blocks, title, pages, diagnostics = readers[fmt](path)
     if not any(b.text.strip() for b in blocks):
@@ -71,7 +74,9 @@ def sniff(path: Path, max_bytes: int | None = None) -> str:
     fmt = SUPPORTED.get(path.suffix.lower())
     if fmt is None:
         kinds = ", ".join(sorted(set(SUPPORTED)))
-        raise UnsupportedFile(f"unsupported file type {path.suffix or '(none)'!r}; sabio reads {kinds}")
+        raise UnsupportedFile(
+            f"unsupported file type {path.suffix or '(none)'!r}; sabio reads {kinds}"
+        )
     try:
         size = path.stat().st_size
         with path.open("rb") as fh:
@@ -83,7 +88,9 @@ def sniff(path: Path, max_bytes: int | None = None) -> str:
     if size == 0:
         raise ParseError("empty file")
     if max_bytes is not None and size > max_bytes:
-        raise ParseError(f"file is {size / 2**20:.0f} MB, over the {max_bytes / 2**20:.0f} MB limit")
+        raise ParseError(
+            f"file is {size / 2**20:.0f} MB, over the {max_bytes / 2**20:.0f} MB limit"
+        )
     if fmt == "pdf" and b"%PDF-" not in head[:1024]:
         raise ParseError("not a PDF: the content does not start with a PDF header")
     if fmt == "docx":
@@ -162,13 +169,19 @@ def _pdf(path: Path) -> tuple[list[_Block], str, int | None, list[str]]:
         edge = {id(b) for b in page_blocks[:2] + page_blocks[-2:]}
         for b in page_blocks:
             at_edge = id(b) in edge
-            if at_edge and (structure.margin_key(b.text) in margins or structure.is_page_number(b.text)):
+            if at_edge and (
+                structure.margin_key(b.text) in margins or structure.is_page_number(b.text)
+            ):
                 continue
             kept.append(b)
     empty = [p for p in range(1, n_pages + 1) if p not in by_page]
     if n_pages and len(empty) == n_pages:
-        raise ParseError(f"no text layer on any of its {n_pages} pages (a scan?); OCR is not supported yet")
-    diagnostics = [f"page {p}: no text layer (scanned image?); OCR is not supported yet" for p in empty]
+        raise ParseError(
+            f"no text layer on any of its {n_pages} pages (a scan?); OCR is not supported yet"
+        )
+    diagnostics = [
+        f"page {p}: no text layer (scanned image?); OCR is not supported yet" for p in empty
+    ]
     return kept, path.stem, n_pages, diagnostics
 
 
@@ -259,7 +272,9 @@ def _read_text(path: Path) -> str:
 
 # -- canonical text and headings ------------------------------------------------------------
 def _join(blocks: list[_Block]) -> tuple[str, list[tuple[int, int]]]:
-    parts, spans, pos = [], [], 0
+    parts: list[str] = []
+    spans: list[tuple[int, int]] = []
+    pos = 0
     for b in blocks:
         if parts:
             parts.append("\n\n")

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+
+import numpy as np
 
 from ingest.chunk import Chunker
 from ingest.parse import PARSER_VERSION, parse_file
@@ -101,8 +103,13 @@ def plan_files(
     return make_plan(files, problems, roots, stored, fingerprint(chunker), keep_missing)
 
 
-def dry_run(catalog: Catalog | None, name: str, paths: Sequence[Path], chunker: Chunker,
-            keep_missing: bool = False) -> RunSummary:
+def dry_run(
+    catalog: Catalog | None,
+    name: str,
+    paths: Sequence[Path],
+    chunker: Chunker,
+    keep_missing: bool = False,
+) -> RunSummary:
     """What a run would do, reading nothing but file stats (and hashes of changed files)."""
     plan = plan_files(catalog, paths, chunker, keep_missing)
     results = [FileResult(f.source, "added") for f in plan.add]
@@ -130,7 +137,9 @@ class Ingestor:
         self.progress: Progress = NoProgress() if progress is None else progress
         self.fingerprint = fingerprint(chunker)
 
-    def run(self, paths: Sequence[Path], keep_missing: bool = False, wait_s: float = 0.0) -> RunSummary:
+    def run(
+        self, paths: Sequence[Path], keep_missing: bool = False, wait_s: float = 0.0
+    ) -> RunSummary:
         t0 = time.perf_counter()
         summary = RunSummary(collection=self.collection.name, dry_run=False)
         with open_writer(self.collection, wait_s) as writer:
@@ -140,26 +149,48 @@ class Ingestor:
             summary.generation = self._apply_cheap_changes(writer, plan, summary)
             todo = [(f, None) for f in plan.add] + list(plan.update)
             self.progress.start(len(todo))
-            batch: list[_Parsed] = []
-            last_commit = time.monotonic()
-            for state, existing in todo:
-                parsed = self._parse(state, existing, plan.hashes.get(state.source))
-                if parsed.result.status == "failed":
-                    summary.results.append(parsed.result)
-                    self.progress.file_done(state.source, "failed", 0, parsed.result.error)
-                    continue
-                batch.append(parsed)
-                waiting = len({k for p in batch for k in p.keys})
-                due = time.monotonic() - last_commit >= self.settings.commit_every_s
-                if waiting >= self.settings.embed_batch or due:
-                    summary.generation = self._store(writer, batch, summary) or summary.generation
-                    batch, last_commit = [], time.monotonic()
-            summary.generation = self._store(writer, batch, summary) or summary.generation
+            parsed = (self._parse(f, old, plan.hashes.get(f.source)) for f, old in todo)
+            self._store_all(writer, parsed, summary)
             summary.seconds = time.perf_counter() - t0
-            writer.catalog.finish_job(job, "done" if summary.ok else "done_with_errors",
-                                      {"files": summary.counts(), "chunks_embedded": summary.chunks_embedded})
+            writer.catalog.finish_job(
+                job,
+                "done" if summary.ok else "done_with_errors",
+                {"files": summary.counts(), "chunks_embedded": summary.chunks_embedded},
+            )
         self.progress.close()
         return summary
+
+    def index_parsed(self, docs: Iterable[tuple[str, ParsedDocument]]) -> RunSummary:
+        """Index documents that are already text (benchmark corpora), keyed by a source name."""
+        t0 = time.perf_counter()
+        summary = RunSummary(collection=self.collection.name, dry_run=False)
+        with open_writer(self.collection) as writer:
+            stored = writer.catalog.stored_files()
+            items = (
+                self._chunked(FileState(Path(src), len(d.text), 0), stored.get(src), d)
+                for src, d in docs
+            )
+            self._store_all(writer, items, summary)
+        summary.seconds = time.perf_counter() - t0
+        self.progress.close()
+        return summary
+
+    def _store_all(self, writer: Writer, items: Iterable[_Parsed], summary: RunSummary) -> None:
+        """Commit parsed files in batches: enough new chunks, or enough time since the last."""
+        batch: list[_Parsed] = []
+        last_commit = time.monotonic()
+        for parsed in items:
+            if parsed.result.status == "failed":
+                summary.results.append(parsed.result)
+                self.progress.file_done(parsed.state.source, "failed", 0, parsed.result.error)
+                continue
+            batch.append(parsed)
+            waiting = len({k for p in batch for k in p.keys})
+            due = time.monotonic() - last_commit >= self.settings.commit_every_s
+            if waiting >= self.settings.embed_batch or due:
+                summary.generation = self._store(writer, batch, summary) or summary.generation
+                batch, last_commit = [], time.monotonic()
+        summary.generation = self._store(writer, batch, summary) or summary.generation
 
     def _apply_cheap_changes(self, writer: Writer, plan: Plan, summary: RunSummary) -> int | None:
         """Deletions and mtime-only changes need no model: commit them first."""
@@ -174,26 +205,38 @@ class Ingestor:
 
     def _parse(self, state: FileState, existing: StoredFile | None, digest: str | None) -> _Parsed:
         t0 = time.perf_counter()
-        status = "added" if existing is None else "updated"
-        result = FileResult(state.source, status)
-        doc = ParsedDocument("", (), "", "", None)
-        chunks: list[Chunk] = []
         try:
             digest = sha256_of(state.path) if digest is None else digest
             doc = parse_file(state.path, int(self.settings.max_file_mb * 2**20))
-            chunks = self.chunker.chunk(document_id(state.source), doc)
-            if not chunks:
+            parsed = self._chunked(state, existing, doc, digest)
+            if not parsed.chunks:
                 raise ParseError("no indexable text after parsing")
         except ParseError as exc:
-            result.status, result.error = "failed", str(exc)
+            return self._failed(state, existing, str(exc))
         except OSError as exc:
-            result.status, result.error = "failed", f"cannot read the file: {exc.strerror or exc}"
+            return self._failed(state, existing, f"cannot read the file: {exc.strerror or exc}")
         except Exception as exc:  # one bad file must not stop the run
-            result.status, result.error = "failed", f"unexpected {exc.__class__.__name__}: {exc}"
-        result.pages, result.chunks = doc.pages, len(chunks)
-        result.seconds = time.perf_counter() - t0
+            return self._failed(state, existing, f"unexpected {exc.__class__.__name__}: {exc}")
+        parsed.result.seconds = time.perf_counter() - t0
+        return parsed
+
+    def _chunked(
+        self,
+        state: FileState,
+        existing: StoredFile | None,
+        doc: ParsedDocument,
+        digest: str | None = None,
+    ) -> _Parsed:
+        chunks = self.chunker.chunk(document_id(state.source), doc)
+        digest = hashlib.sha256(doc.text.encode()).hexdigest() if digest is None else digest
+        status = "added" if existing is None else "updated"
+        result = FileResult(state.source, status, pages=doc.pages, chunks=len(chunks))
         keys = [vector_key(c.embed_text) for c in chunks]
-        return _Parsed(state, existing, digest or "", doc, chunks, keys, result)
+        return _Parsed(state, existing, digest, doc, chunks, keys, result)
+
+    def _failed(self, state: FileState, existing: StoredFile | None, error: str) -> _Parsed:
+        result = FileResult(state.source, "failed", error=error)
+        return _Parsed(state, existing, "", ParsedDocument("", (), "", "", None), [], [], result)
 
     def _store(self, writer: Writer, batch: list[_Parsed], summary: RunSummary) -> int | None:
         """Embed what the catalog does not have yet, then commit the batch."""
@@ -204,7 +247,7 @@ class Ingestor:
         missing = [k for k in wanted if k not in have]
         self.progress.chunks_queued(len(missing))
         t0 = time.perf_counter()
-        new = {}
+        new: dict[str, np.ndarray] = {}
         step = max(1, min(len(missing), 64))
         for i in range(0, len(missing), step):
             part = missing[i : i + step]
@@ -218,7 +261,9 @@ class Ingestor:
             fresh -= counted
             p.result.embedded = len(counted)
             p.result.seconds += embed_seconds * len(counted) / max(len(new), 1)
-            writer.upsert(self._document(p), p.doc.text, self.fingerprint, p.existing, p.chunks, p.keys)
+            writer.upsert(
+                self._document(p), p.doc.text, self.fingerprint, p.existing, p.chunks, p.keys
+            )
         generation = writer.commit()
         summary.chunks_embedded += len(new)
         for p in batch:

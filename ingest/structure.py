@@ -8,6 +8,7 @@ and plain text we find clause headings by pattern, inside elements too.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -55,7 +56,7 @@ def clause_heading(text: str) -> Heading | None:
     if m is not None:
         number = m.group("wnum") or m.group("num") or ""
         depth = number.count(".") if number[:1].isdigit() else 0
-        rest = stripped[m.end():].strip()
+        rest = stripped[m.end() :].strip()
         label = m.group(0).strip().rstrip(".") + _caption(rest)
         return Heading(level=depth, label=label[:120], bare=not rest)
     if _is_caption(stripped):
@@ -86,16 +87,18 @@ def _is_caption(text: str) -> bool:
     return len(letters) >= 4 and sum(c.isupper() for c in letters) >= 0.8 * len(letters)
 
 
-def split_paragraphs(text: str, start: int, end: int, inside_clauses: bool) -> list[tuple[int, int]]:
+def split_paragraphs(
+    text: str, start: int, end: int, inside_clauses: bool
+) -> list[tuple[int, int]]:
     """Split text[start:end] into paragraph spans (whitespace trimmed, never empty)."""
     cuts = [start]
     for m in _PARAGRAPH_GAP.finditer(text, start, end):
         cuts.append(m.end())
     if inside_clauses:
         cuts.extend(m.start() for m in _CLAUSE_INSIDE.finditer(text, start, end))
-    cuts = sorted(set(cuts)) + [end]
+    cuts = [*sorted(set(cuts)), end]
     spans = []
-    for a, b in zip(cuts, cuts[1:], strict=False):
+    for a, b in itertools.pairwise(cuts):
         a, b = _trim(text, a, b)
         if a < b:
             spans.append((a, b))

@@ -133,8 +133,7 @@ class Catalog:
     # -- documents ----------------------------------------------------------------------
     def stored_files(self) -> dict[str, StoredFile]:
         rows = self.conn.execute(
-            "SELECT id, doc_id, source, size, mtime_ns, sha256, fingerprint, version "
-            "FROM documents"
+            "SELECT id, doc_id, source, size, mtime_ns, sha256, fingerprint, version FROM documents"
         )
         return {r["source"]: StoredFile(*tuple(r)) for r in rows}
 
@@ -181,7 +180,9 @@ class Catalog:
         return existing.rowid
 
     def delete_document(self, rowid: int) -> list[int]:
-        ids = [r[0] for r in self.conn.execute("SELECT id FROM chunks WHERE document = ?", (rowid,))]
+        ids = [
+            r[0] for r in self.conn.execute("SELECT id FROM chunks WHERE document = ?", (rowid,))
+        ]
         self.conn.executemany("DELETE FROM chunks_fts WHERE rowid = ?", ((i,) for i in ids))
         self.conn.execute("DELETE FROM documents WHERE id = ?", (rowid,))
         return ids
@@ -211,8 +212,13 @@ class Catalog:
         added: list[tuple[int, str]] = []
         for chunk, key in zip(chunks, vector_keys, strict=True):
             row = (
-                chunk.ordinal, chunk.start, chunk.end, chunk.page_start, chunk.page_end,
-                json.dumps(list(chunk.heading_path)), chunk.n_tokens,
+                chunk.ordinal,
+                chunk.start,
+                chunk.end,
+                chunk.page_start,
+                chunk.page_end,
+                json.dumps(list(chunk.heading_path)),
+                chunk.n_tokens,
             )
             rowid = old.pop(chunk.id, None)
             if rowid is not None:

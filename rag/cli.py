@@ -61,8 +61,12 @@ def search(
         table.add_column(col, overflow="fold")
     for i, h in enumerate(result.hits, start=1):
         table.add_row(
-            str(i), display_path(h.source), _pages(h), " > ".join(h.chunk.heading_path),
-            f"{h.score:.4f}", snippet(h.chunk.text),
+            str(i),
+            display_path(h.source),
+            _pages(h),
+            " > ".join(h.chunk.heading_path),
+            f"{h.score:.4f}",
+            snippet(h.chunk.text),
         )
     out.print(table)
 

@@ -96,7 +96,11 @@ def model_window(folder: Path) -> int:
 
 def model_dim(folder: Path) -> int:
     """The output dimension, read from the module configs (no torch needed)."""
-    modules = json.loads((folder / "modules.json").read_text()) if (folder / "modules.json").exists() else []
+    modules = (
+        json.loads((folder / "modules.json").read_text())
+        if (folder / "modules.json").exists()
+        else []
+    )
     dim = None
     for module in modules:
         cfg = folder / module.get("path", "") / "config.json"
@@ -156,7 +160,7 @@ class SentenceTransformerEmbedder:
         folder = resolve_embedder(model_spec)
         self.model_id = canonical_embedder_id(model_spec)
         self._model = SentenceTransformer(str(folder), device=device, local_files_only=True)
-        self.max_tokens = int(self._model.max_seq_length)
+        self.max_tokens = int(self._model.max_seq_length or model_window(folder))
         dim = self._model.get_embedding_dimension()
         if dim is None:
             raise ModelNotFound(f"{model_spec!r} does not report an embedding dimension.")

@@ -28,7 +28,7 @@ STOPWORDS = frozenset(
     ourselves out over own same she should so some such than that the their theirs them
     themselves then there these they this those through to too under until up very was we were
     what when where which while who whom why will with would you your yours yourself
-    yourselves""".split()
+    yourselves""".split()  # noqa: SIM905
 )
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -129,8 +129,8 @@ class Searcher:
                 ranked[r.name] = r.retrieve(snap, q, max(k, self.candidates))
                 timings[r.name] = time.perf_counter() - t0
             if len(ranked) == 1:
-                (name, hits), = ranked.items()
-                fused = [Fused(c, s, {name: i}) for i, (c, s) in enumerate(hits, start=1)]
+                ((name, only),) = ranked.items()
+                fused = [Fused(c, s, {name: i}) for i, (c, s) in enumerate(only, start=1)]
                 label = name
             else:
                 fused = reciprocal_rank_fusion(ranked, self.rrf_k)
@@ -138,8 +138,14 @@ class Searcher:
             top = fused[:k]
             rows = snap.catalog.chunks_by_ids(f.id for f in top)
             hits = [
-                Hit(chunk=rows[f.id][0], score=f.score, retriever=label, source=rows[f.id][1],
-                    title=rows[f.id][2], ranks=f.ranks)
+                Hit(
+                    chunk=rows[f.id][0],
+                    score=f.score,
+                    retriever=label,
+                    source=rows[f.id][1],
+                    title=rows[f.id][2],
+                    ranks=f.ranks,
+                )
                 for f in top
                 if f.id in rows
             ]

@@ -118,7 +118,7 @@ class Collection:
         self.name = name
         self.folder = folder
         self.manifest = self._read_manifest()
-        self._conn = None
+        self._conn: Catalog | None = None
         self._index: faiss.Index | None = None
         self._index_gen = -1
 

@@ -31,7 +31,7 @@ def add(index: faiss.Index, ids: np.ndarray, vectors: np.ndarray) -> None:
 def remove(index: faiss.Index, ids: list[int]) -> int:
     if not ids:
         return 0
-    return int(index.remove_ids(np.asarray(ids, dtype=np.int64)))
+    return int(index.remove_ids(np.asarray(ids, dtype=np.int64)))  # type: ignore[arg-type]
 
 
 def search(index: faiss.Index, query: np.ndarray, k: int) -> list[tuple[int, float]]:

@@ -28,7 +28,9 @@ def open_collection(settings: Settings, name: str, emb: Embedder) -> Collection:
     return store(settings).open(name, emb.model_id, emb.dim)
 
 
-def searcher(settings: Settings, collection: Collection, emb: Embedder, mode: str | None = None) -> Searcher:
+def searcher(
+    settings: Settings, collection: Collection, emb: Embedder, mode: str | None = None
+) -> Searcher:
     r = settings.retrieval
     return Searcher(
         collection,

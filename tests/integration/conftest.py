@@ -45,11 +45,17 @@ CLI = Callable[..., subprocess.CompletedProcess[str]]
 def cli(index_dir: Path) -> CLI:
     """Run `ingest` or `rag` as a user would, against this test's index folder."""
 
-    def run(*args: str, env: dict[str, str] | None = None, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+    def run(
+        *args: str, env: dict[str, str] | None = None, timeout: float = 600
+    ) -> subprocess.CompletedProcess[str]:
         full_env = {**os.environ, "SABIO_INDEX_DIR": str(index_dir), **(env or {})}
         return subprocess.run(
-            [str(BIN / args[0]), *args[1:]], capture_output=True, text=True, env=full_env,
-            timeout=timeout, cwd=REPO,
+            [str(BIN / args[0]), *args[1:]],
+            capture_output=True,
+            text=True,
+            env=full_env,
+            timeout=timeout,
+            cwd=REPO,
         )
 
     return run

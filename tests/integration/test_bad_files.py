@@ -72,6 +72,8 @@ def test_a_good_file_turned_bad_keeps_its_indexed_version(tmp_path: Path, cli: C
     proc = cli("ingest", "run", str(folder), "-c", "keep", "--json")
     assert proc.returncode == 1
     assert results(proc.stdout)[txt.name]["status"] == "failed"
-    search = cli("rag", "search", "INDEMNIFICATION hold harmless", "-c", "keep", "--json", "-k", "1")
+    search = cli(
+        "rag", "search", "INDEMNIFICATION hold harmless", "-c", "keep", "--json", "-k", "1"
+    )
     assert search.returncode == 0, search.stderr
     assert Path(json.loads(search.stdout)["hits"][0]["source"]).name == txt.name

@@ -79,9 +79,13 @@ def test_clear_errors(docs: Path, cli: CLI, index_dir: Path) -> None:
     manifest.write_text(json.dumps(data))
     mismatch = cli("rag", "search", "anything", "-c", "c2")
     assert mismatch.returncode == 2
-    assert "BAAI/bge-small-en-v1.5" in mismatch.stderr and "SABIO_EMBEDDER__MODEL" in mismatch.stderr
+    assert (
+        "BAAI/bge-small-en-v1.5" in mismatch.stderr and "SABIO_EMBEDDER__MODEL" in mismatch.stderr
+    )
     rerun = cli("ingest", "run", str(docs), "-c", "c2")
     assert rerun.returncode == 2 and "garbage" in rerun.stderr
 
-    hub = cli("rag", "search", "x", "-c", "c2", env={"SABIO_EMBEDDER__MODEL": "someone/unknown-model"})
+    hub = cli(
+        "rag", "search", "x", "-c", "c2", env={"SABIO_EMBEDDER__MODEL": "someone/unknown-model"}
+    )
     assert hub.returncode == 2 and "not a packaged model name" in hub.stderr

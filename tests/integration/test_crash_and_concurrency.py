@@ -21,7 +21,9 @@ from rag.store import Collection
 from tests.integration.conftest import BIN, CLI, REPO, SHARED
 
 # The seven smallest public contracts: enough batches to kill in between, quick to finish.
-CONTRACTS = sorted((SHARED / "cuad" / "contracts_txt").glob("*.txt"), key=lambda p: p.stat().st_size)[:7]
+CONTRACTS = sorted(
+    (SHARED / "cuad" / "contracts_txt").glob("*.txt"), key=lambda p: p.stat().st_size
+)[:7]
 # Small batches and frequent commits, so a kill lands between, during and after commits.
 FAST_COMMITS = {"SABIO_INGEST__COMMIT_EVERY_S": "0.5", "SABIO_INGEST__EMBED_BATCH": "24"}
 
@@ -39,7 +41,11 @@ def start_ingest(index_dir: Path, corpus: Path, name: str) -> subprocess.Popen[s
     env = {**os.environ, "SABIO_INDEX_DIR": str(index_dir), **FAST_COMMITS}
     return subprocess.Popen(
         [str(BIN / "ingest"), "run", str(corpus), "-c", name, "--json"],
-        env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=env,
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
 
 
@@ -64,7 +70,7 @@ def assert_consistent(folder: Path) -> int:
     coll = Collection(folder.name, folder)
     with coll.snapshot() as snap:
         rows = snap.catalog.conn.execute(
-            "SELECT c.id, c.text, c.start, c.\"end\", d.text AS doc FROM chunks c "
+            'SELECT c.id, c.text, c.start, c."end", d.text AS doc FROM chunks c '
             "JOIN documents d ON d.id = c.document"
         ).fetchall()
         ids = faiss.vector_to_array(faiss.downcast_index(snap.index).id_map)
@@ -77,7 +83,9 @@ def assert_consistent(folder: Path) -> int:
         return int(snap.catalog.counts()["documents"])
 
 
-def test_sigkill_at_any_moment_then_the_next_run_finishes(index_dir: Path, corpus: Path, cli: CLI) -> None:
+def test_sigkill_at_any_moment_then_the_next_run_finishes(
+    index_dir: Path, corpus: Path, cli: CLI
+) -> None:
     folder = index_dir / "killed"
     # First kill: after at least one batch was committed, while later ones are in flight.
     proc = start_ingest(index_dir, corpus, "killed")
@@ -155,6 +163,7 @@ def test_vectors_survive_a_lost_vector_file(index_dir: Path, corpus: Path, cli: 
         f.unlink()
     after = cli("rag", "search", "governing law", "-c", "lost", "--json", "--mode", "dense")
     assert after.returncode == 0, after.stderr
+
     def ids(out: str) -> list[str]:
         return [h["chunk_id"] for h in json.loads(out)["hits"]]
 

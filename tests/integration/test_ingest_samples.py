@@ -95,7 +95,9 @@ def test_running_footers_stay_out_of_chunks(world: World) -> None:
 
 
 def test_search_finds_the_right_documents(world: World) -> None:
-    assert world.search("Wireless PowerShare charge Galaxy Buds", k=3)[0].startswith("galaxy-s10-01")
+    assert world.search("Wireless PowerShare charge Galaxy Buds", k=3)[0].startswith(
+        "galaxy-s10-01"
+    )
     assert "REWALKROBOTICSLTD" in world.search("laws of the State of Israel", k=3)[0]
     assert world.search("picture mode settings", k=3, mode="dense")[0].endswith(".docx")
 
@@ -112,7 +114,9 @@ def test_editing_one_file_reembeds_only_its_changed_chunks(world: World) -> None
     text = path.read_text()
     old = "save and hold harmless"
     assert old in text
-    path.write_text(text.replace(old, "zebra wrangling", 1) + "\n\nA brand new closing paragraph.\n")
+    path.write_text(
+        text.replace(old, "zebra wrangling", 1) + "\n\nA brand new closing paragraph.\n"
+    )
     total_before = world.collection.catalog().counts()["chunks"]
     summary = world.run()
     assert by_status(summary, "updated") == {TXT}
@@ -135,14 +139,20 @@ def test_deleted_files_leave_the_collection(world: World) -> None:
         assert snap.index.ntotal == snap.catalog.counts()["chunks"]
 
 
-def test_identical_texts_are_embedded_once(world: World, tmp_path: Path, embedder: LazyEmbedder) -> None:
+def test_identical_texts_are_embedded_once(
+    world: World, tmp_path: Path, embedder: LazyEmbedder
+) -> None:
     """A copy of a file under the same name in another folder shares every chunk text."""
     copy = tmp_path / "copy"
     copy.mkdir()
-    (copy / "galaxy-s10-01-features.html").write_bytes((world.docs / "galaxy-s10-01-features.html").read_bytes())
+    (copy / "galaxy-s10-01-features.html").write_bytes(
+        (world.docs / "galaxy-s10-01-features.html").read_bytes()
+    )
     ingestor = Ingestor(world.collection, embedder, world.chunker, IngestSettings())
     summary = ingestor.run([copy])
     assert by_status(summary, "added") == {"galaxy-s10-01-features.html"}
     assert summary.chunks_embedded == 0
     ingestor.run([copy / "missing-root-is-harmless"])  # a mistyped path deletes nothing
-    assert len(Collection("samples", world.collection.folder).catalog().documents("samples")) == len(FILES)
+    assert len(
+        Collection("samples", world.collection.folder).catalog().documents("samples")
+    ) == len(FILES)
