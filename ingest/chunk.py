@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from rag.embedder import TokenCounter
 from rag.settings import ChunkSettings
@@ -36,6 +36,8 @@ class _Unit:
 class _Draft:
     path: tuple[str, ...]
     units: list[_Unit]
+    # Heading paths of the sections packed into this draft.
+    sections: list[tuple[str, ...]] = field(default_factory=list)
     # A whole (small) section may absorb the sections after it; the tail of a split one may not.
     whole: bool = False
 
@@ -108,10 +110,11 @@ class Chunker:
 
     # -- budget -------------------------------------------------------------------------
     def prefix(self, title: str, path: Sequence[str]) -> str:
-        """Title and heading path, cut to `prefix_max_tokens`."""
+        """Title and heading path, cut to `prefix_max_tokens` and to half the window at most."""
         text = title if not path else f"{title}\n{' > '.join(path)}"
         offsets = self.counter.offsets(text)
-        limit = self.settings.prefix_max_tokens
+        half = (self.settings.max_tokens - self.counter.special_tokens) // 2
+        limit = min(self.settings.prefix_max_tokens, half)
         if len(offsets) > limit:
             text = text[: offsets[limit - 1][1]] if limit else ""
         return text
@@ -164,10 +167,16 @@ class Chunker:
     ) -> None:
         if drafts and drafts[-1].whole and drafts[-1].tokens < self.settings.min_tokens:
             last = drafts[-1]
-            merged_path = path if path[: len(last.path)] == last.path else _common(last.path, path)
+            # Headings of parents followed by a child: the child's path says it best. Siblings
+            # packed together: only the path they share is true of the whole chunk.
+            if all(path[: len(p)] == p for p in last.sections):
+                merged_path = path
+            else:
+                merged_path = _common(last.path, path)
             if last.tokens + sum(u.tokens for u in units) <= self.budget(title, merged_path):
                 last.path = merged_path
                 last.units.extend(units)
+                last.sections.append(path)
                 return
         limit = self.budget(title, path)
         first = len(drafts)
@@ -182,6 +191,7 @@ class Chunker:
         if current:
             drafts.append(_Draft(path, current))
         drafts[-1].whole = len(drafts) == first + 1
+        drafts[-1].sections = [path]
 
     def _overlap(self, units: list[_Unit]) -> list[_Unit]:
         """Trailing units of a full chunk, at most `overlap_tokens`, never the whole chunk."""

@@ -129,8 +129,11 @@ def make_plan(
             plan.update.append((f, old))
     if not keep_missing:
         present = {f.source for f in files}
+        # What could not be listed or stat-ed may still exist: never delete it as missing.
+        blind = [Path(p.source) for p in problems]
         for source, old in sorted(stored.items()):
-            if source not in present and any(_under(source, r) for r in roots):
+            gone = source not in present and any(_under(source, r) for r in roots)
+            if gone and not any(_under(source, b) for b in blind):
                 plan.delete.append(old)
     return plan
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 _CLAUSE = re.compile(
     r"""^(?:
         (?P<word>ARTICLE|Article|SECTION|Section)\s+(?P<wnum>[0-9]{1,3}(?:\.[0-9]{1,3}){0,3}|[IVXLC]{1,7})\b\.?
-      | (?P<num>[0-9]{1,2}(?:\.[0-9]{1,3}){0,3})(?:\.|(?=\s))(?=\s+[A-Z“"(])
+      | (?P<num>[0-9]{1,2}(?:\.[0-9]{1,3}){1,3}|[0-9]{1,2}(?=\.))\.?(?=\s+[A-Z“"(])
     )""",
     re.VERBOSE,
 )

@@ -266,6 +266,19 @@ class Catalog:
         )
         return [_chunk(r) for r in rows]
 
+    def vector_keys(self, ids: Iterable[int]) -> dict[int, str]:
+        """chunk row id -> vector key, for the ids that exist."""
+        ids = list(ids)
+        out: dict[int, str] = {}
+        for i in range(0, len(ids), 500):
+            part = ids[i : i + 500]
+            marks = ",".join("?" * len(part))
+            rows = self.conn.execute(
+                f"SELECT id, vector_key FROM chunks WHERE id IN ({marks})", part
+            )
+            out.update({int(r[0]): str(r[1]) for r in rows})
+        return out
+
     def all_vector_ids(self) -> tuple[np.ndarray, np.ndarray]:
         """Every chunk's (row ids, vectors), for rebuilding the FAISS index."""
         rows = self.conn.execute(

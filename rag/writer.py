@@ -65,12 +65,15 @@ class Writer:
         """Publish the batch as the next generation; None if there was nothing to write."""
         if not self._open:
             return None
-        vectors.remove(self.index, self._removed)
-        if self._added:
-            ids = np.array([i for i, _ in self._added], dtype=np.int64)
-            found = self.catalog.vectors_for(k for _, k in self._added)
-            vecs = np.vstack([found[k] for _, k in self._added])
-            vectors.add(self.index, ids, vecs)
+        # A row added and removed (or its id reused) within the batch: trust the catalog as it
+        # stands now, not the order of events. Removing an id FAISS lacks is a no-op.
+        touched = {i for i, _ in self._added}
+        vectors.remove(self.index, sorted(set(self._removed) | touched))
+        current = self.catalog.vector_keys(touched)
+        if current:
+            ids = np.array(sorted(current), dtype=np.int64)
+            found = self.catalog.vectors_for(current.values())
+            vectors.add(self.index, ids, np.vstack([found[current[int(i)]] for i in ids]))
         self.catalog.drop_unused_vectors()
         gen = self.collection.write_generation(self.catalog, self.index)
         self._added, self._removed, self._open = [], [], False

@@ -1,0 +1,251 @@
+"""ingest.structure: clause headings, paragraphs, page margins, alignment, lost spaces."""
+
+from __future__ import annotations
+
+import pytest
+
+from ingest.structure import (
+    SpaceRestorer,
+    align,
+    clause_heading,
+    is_page_number,
+    margin_key,
+    repeated_margins,
+    split_paragraphs,
+)
+
+
+# -- clause_heading ------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("line", "level", "label", "bare", "numbered"),
+    [
+        ("ARTICLE IV", 0, "ARTICLE IV", True, True),
+        ("SECTION 1", 0, "SECTION 1", True, True),
+        ("Section 7.3 Termination.", 1, "Section 7.3 Termination", False, True),
+        (
+            "7.3 Termination. Either party may terminate this Agreement upon thirty (30) days "
+            "written notice to the other party.",
+            1,
+            "7.3 Termination",
+            False,
+            True,
+        ),
+        (
+            "1.1 “Active Ingredient” shall mean the compound known as AX-12 and its salts.",
+            1,
+            "1.1 “Active Ingredient”",
+            False,
+            True,
+        ),
+        ("12.4.2 Audit Rights. Licensor may audit.", 2, "12.4.2 Audit Rights", False, True),
+        ("7. Term", 0, "7 Term", False, True),
+        ("RECITALS", 0, "RECITALS", True, False),
+        ("GOVERNING LAW", 0, "GOVERNING LAW", True, False),
+    ],
+)
+def test_clause_heading_finds_contract_headings(
+    line: str, level: int, label: str, bare: bool, numbered: bool
+) -> None:
+    heading = clause_heading(line)
+    assert heading is not None
+    assert (heading.level, heading.label, heading.bare, heading.numbered) == (
+        level,
+        label,
+        bare,
+        numbered,
+    )
+
+
+def test_clause_heading_shortens_a_long_caption() -> None:
+    line = (
+        "4.2 The Licensee shall pay all royalties due under this Agreement within thirty "
+        "days of the end of each calendar quarter"
+    )
+    heading = clause_heading(line)
+    assert heading is not None
+    assert heading.label == "4.2 The Licensee shall pay all royalties …"
+    assert len(clause_heading("5.1 " + "Word " * 200).label) <= 120  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "The parties agree to the terms set forth below.",
+        "$10.00 Per Share",
+        "Either party may terminate this Agreement under Section 7.3 hereof.",
+        "2020 Annual Report",  # a year is no clause number
+        "30 Days after the Effective Date, Licensee shall pay the fee.",  # a count, no dot
+        "10.5 million units were sold in the first quarter.",
+        "Definitions.",  # ends like a sentence, not a caption
+        "NOW, THEREFORE, THE PARTIES AGREE AS FOLLOWS:",  # capitals, but a sentence
+        "WITNESSETH.",
+        "IN WITNESS WHEREOF, the parties have signed this Agreement.",
+        "",
+        "   ",
+    ],
+)
+def test_clause_heading_ignores_ordinary_text(line: str) -> None:
+    assert clause_heading(line) is None
+
+
+# -- split_paragraphs -------------------------------------------------------------------
+def test_split_paragraphs_on_wide_gaps_and_blank_lines() -> None:
+    text = "First paragraph.   Second paragraph after a gap.\n\nThird one.\n  \n Fourth."
+    spans = split_paragraphs(text, 0, len(text), inside_clauses=False)
+    assert [text[a:b] for a, b in spans] == [
+        "First paragraph.",
+        "Second paragraph after a gap.",
+        "Third one.",
+        "Fourth.",
+    ]
+
+
+def test_split_paragraphs_keeps_a_single_line_break_and_two_spaces() -> None:
+    text = "One sentence goes on\nacross a line.  And two spaces do not split."
+    assert split_paragraphs(text, 0, len(text), inside_clauses=False) == [(0, len(text))]
+
+
+def test_split_paragraphs_finds_clause_starts_in_run_on_text() -> None:
+    text = (
+        "This Agreement is made today. 7.3 Termination. Either party may end it. "
+        "It ends on 12 March. ARTICLE V Payment is due. 8. Notices must be written."
+    )
+    with_clauses = split_paragraphs(text, 0, len(text), inside_clauses=True)
+    assert [text[a:b] for a, b in with_clauses] == [
+        "This Agreement is made today.",
+        "7.3 Termination. Either party may end it. It ends on 12 March.",
+        "ARTICLE V Payment is due.",
+        "8. Notices must be written.",
+    ]
+    assert split_paragraphs(text, 0, len(text), inside_clauses=False) == [(0, len(text))]
+
+
+def test_split_paragraphs_spans_are_absolute_and_trimmed() -> None:
+    text = "IGNORED PREFIX|  Alpha text.   Beta text.  |IGNORED SUFFIX"
+    start, end = text.index("|") + 1, text.rindex("|")
+    spans = split_paragraphs(text, start, end, inside_clauses=False)
+    assert [text[a:b] for a, b in spans] == ["Alpha text.", "Beta text."]
+    assert all(start <= a < b <= end for a, b in spans)
+    blank = "   \n\n   "
+    assert split_paragraphs(blank, 0, len(blank), inside_clauses=True) == []
+
+
+# -- page margins -----------------------------------------------------------------------
+WORDS = ["zero", "first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth"]
+
+
+def _pages(n: int) -> list[list[str]]:
+    return [
+        [
+            f"ACME Supply Agreement – Page {p} of {n}",
+            f"The {WORDS[p]} clause starts here.",
+            "Some middle text about deliveries.",  # same on every page, but not at an edge
+            "More middle text.",
+            f"The last paragraph is about {WORDS[-p]} prices.",
+            f"{p}",
+        ]
+        for p in range(1, n + 1)
+    ]
+
+
+def test_repeated_margins_finds_running_headers_with_changing_numbers() -> None:
+    pages = _pages(6)
+    margins = repeated_margins(pages)
+    assert margin_key("ACME Supply Agreement – Page 3 of 6") in margins
+    assert margin_key("4") in margins
+    for page in pages:
+        for body in page[1:5]:
+            assert margin_key(body) not in margins, body
+
+
+def test_repeated_margins_needs_enough_pages() -> None:
+    assert repeated_margins(_pages(2)) == set()
+
+
+def test_repeated_margins_needs_the_text_on_many_pages() -> None:
+    pages = [[f"Body {p} text.", f"Other {p} text."] for p in range(10)]
+    for p in (0, 4):  # a header seen on 2 of 10 pages is not running
+        pages[p].insert(0, "Draft Copy")
+    assert margin_key("Draft Copy") not in repeated_margins(pages)
+    for p in range(10):
+        pages[p].insert(0, "Confidential")
+    assert margin_key("Confidential") in repeated_margins(pages)
+
+
+def test_margin_key_ignores_numbers_case_and_spacing() -> None:
+    assert margin_key("Page  12 of 40") == margin_key("page 3 of 40") == "page # of #"
+    assert margin_key("Page 12") != margin_key("Section 12")
+
+
+@pytest.mark.parametrize(
+    "text", ["12", " 7 ", "Page 3", "page 12 of 40", "- 4 -", "— 15 —", "3 of 12"]
+)
+def test_is_page_number(text: str) -> None:
+    assert is_page_number(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["Section 3", "12 Monkeys", "2020 Annual Report", "Page", "3.1", ""]
+)
+def test_is_not_page_number(text: str) -> None:
+    assert not is_page_number(text)
+
+
+# -- align ------------------------------------------------------------------------------
+def test_align_tolerates_changed_whitespace() -> None:
+    raw = "Hello   world.\r\nSecond\tline  here.\n\nThird."
+    spans = align(raw, ["Hello world.", "Second line here.", "Third."])
+    assert [raw[a:b] for a, b in spans] == ["Hello   world.", "Second\tline  here.", "Third."]  # type: ignore[misc]
+
+
+def test_align_keeps_order() -> None:
+    raw = "alpha beta alpha gamma"
+    assert align(raw, ["beta", "alpha", "gamma"]) == [(6, 10), (11, 16), (17, 22)]
+
+
+def test_align_missing_piece_is_none_and_does_not_stop_the_rest() -> None:
+    raw = "One two. Three four. Five six."
+    spans = align(raw, ["One two.", "not there", "Five six.", "  ", "One two."])
+    assert spans == [(0, 8), None, (21, 30), None, None]
+
+
+def test_align_treats_regex_characters_literally() -> None:
+    raw = "Price (net): $1.00 * 3 [approx.]"
+    spans = align(raw, ["Price (net): $1.00 * 3 [approx.]"])
+    assert spans == [(0, len(raw))]
+    assert align("a1b00", ["1.00"]) == [None]
+
+
+# -- SpaceRestorer ----------------------------------------------------------------------
+def test_space_restorer_puts_back_spaces_lost_at_line_ends() -> None:
+    reference = (
+        "Nothing herein shall limit the\ngenerality of the foregoing. The terms set\n"
+        "forth below apply."
+    )
+    restorer = SpaceRestorer(reference)
+    assert (
+        restorer.restore("Nothing herein shall limit thegenerality of the foregoing.")
+        == "Nothing herein shall limit the generality of the foregoing."
+    )
+    # It moves forward through the page: the next element continues where the last one ended.
+    assert restorer.restore("The terms setforth below apply.") == "The terms set forth below apply."
+
+
+def test_space_restorer_leaves_correct_text_alone() -> None:
+    reference = "Alpha beta\ngamma delta."
+    assert SpaceRestorer(reference).restore("Alpha beta gamma delta.") == "Alpha beta gamma delta."
+
+
+def test_space_restorer_returns_unmatched_text_unchanged() -> None:
+    restorer = SpaceRestorer("Alpha beta\ngamma delta.")
+    for text in ["Something else entirely.", "", "   "]:
+        assert restorer.restore(text) == text
+    # A failed match does not move the cursor: a later element still finds its place.
+    assert restorer.restore("Alpha betagamma delta.") == "Alpha beta gamma delta."
+
+
+def test_space_restorer_keeps_the_text_after_a_mismatch() -> None:
+    restorer = SpaceRestorer("Alpha beta\ngamma delta.")
+    out = restorer.restore("Alpha betagamma deltaXYZXYZXYZXYZ")
+    assert out == "Alpha beta gamma deltaXYZXYZXYZXYZ"
+    assert out.replace(" ", "") == "Alpha betagamma deltaXYZXYZXYZXYZ".replace(" ", "")
