@@ -72,7 +72,7 @@ def run(
 def _print_summary(summary: RunSummary) -> None:
     verb = "would be " if summary.dry_run else ""
     table = Table(title=f"ingest {'--dry-run ' if summary.dry_run else ''}{summary.collection}")
-    for col in ("file", "status", "pages", "chunks", "embedded", "seconds", "error"):
+    for col in ("file", "status", "pages", "chunks", "embedded", "seconds", "error / notes"):
         table.add_column(
             col,
             overflow="fold",
@@ -88,7 +88,7 @@ def _print_summary(summary: RunSummary) -> None:
             str(r.chunks),
             str(r.embedded),
             f"{r.seconds:.2f}",
-            r.error or "",
+            r.error or (f"[yellow]{'; '.join(r.diagnostics)}[/]" if r.diagnostics else ""),
         )
     out.print(table)
     counts = ", ".join(f"{n} {s}" for s, n in summary.counts().items())

@@ -40,6 +40,8 @@ class FileResult:
     embedded: int = 0
     seconds: float = 0.0
     error: str | None = None
+    # Problems that did not stop the file, e.g. PDF pages without a text layer.
+    diagnostics: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -230,7 +232,13 @@ class Ingestor:
         chunks = self.chunker.chunk(document_id(state.source), doc)
         digest = hashlib.sha256(doc.text.encode()).hexdigest() if digest is None else digest
         status = "added" if existing is None else "updated"
-        result = FileResult(state.source, status, pages=doc.pages, chunks=len(chunks))
+        result = FileResult(
+            state.source,
+            status,
+            pages=doc.pages,
+            chunks=len(chunks),
+            diagnostics=list(doc.diagnostics),
+        )
         keys = [vector_key(c.embed_text) for c in chunks]
         return _Parsed(state, existing, digest, doc, chunks, keys, result)
 

@@ -41,7 +41,8 @@ class LogProgress:
     def file_done(self, source: str, status: str, chunks: int, error: str | None) -> None:
         self.done += 1
         detail = f": {error}" if error else f", {chunks} chunks"
-        self._line(f"file {self.done}/{self.files} {status} {source}{detail}")
+        of = f"/{self.files}" if self.files else ""
+        self._line(f"file {self.done}{of} {status} {source}{detail}")
 
     def chunks_queued(self, n: int) -> None: ...
 
