@@ -79,6 +79,8 @@ class RichProgress:
         self._files = self._bar.add_task("files", total=None, rate="")
         self._chunks = self._bar.add_task("chunks embedded", total=0, rate="")
         self.t0 = time.monotonic()
+        # The rate counts from the first batch, not from the model load before it.
+        self.embed_t0: float | None = None
         self.embedded = 0
         self._bar.start()
 
@@ -93,10 +95,12 @@ class RichProgress:
     def chunks_queued(self, n: int) -> None:
         task = self._bar.tasks[self._chunks]
         self._bar.update(self._chunks, total=(task.total or 0) + n)
+        if self.embed_t0 is None:
+            self.embed_t0 = time.monotonic()
 
     def chunks_embedded(self, n: int) -> None:
         self.embedded += n
-        rate = self.embedded / max(time.monotonic() - self.t0, 1e-9)
+        rate = self.embedded / max(time.monotonic() - (self.embed_t0 or self.t0), 1e-9)
         self._bar.update(self._chunks, advance=n, rate=f"{rate:.1f}/s")
 
     def close(self) -> None:
