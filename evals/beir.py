@@ -7,14 +7,15 @@ import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from evals.common import Timer, collection_for, index_documents
 from ingest.chunk import Chunker
-from ingest.pipeline import Ingestor
 from ingest.progress import Progress
 from rag import metrics
 from rag.embedder import Embedder
 from rag.retrieval import Searcher, make_retrievers
-from rag.settings import IngestSettings, RetrievalSettings
+from rag.settings import RetrievalSettings, Settings
 from rag.store import Collection, Store
 from rag.types import Element, ElementKind, ParsedDocument
 
@@ -65,13 +66,24 @@ def build(
     progress: Progress | None = None,
 ) -> Collection:
     """Index the corpus into collection `name` (documents already there are kept)."""
-    coll = store.open_or_create(name, embedder.model_id, embedder.dim)
-    have = set(coll.catalog().stored_files())
-    todo = ((src, doc) for src, doc in documents(data) if src not in have)
-    Ingestor(
-        coll, embedder, chunker, IngestSettings(commit_every_s=60.0, embed_batch=512), progress
-    ).index_parsed(todo)
+    coll = collection_for(store, name, embedder)
+    index_documents(coll, embedder, chunker, Settings(), documents(data), progress)
     return coll
+
+
+def evaluate_one(
+    coll: Collection, searcher: Searcher, data: BeirSet, depth: int = 100
+) -> dict[str, Any]:
+    """nDCG@10 and recall@depth of one searcher."""
+    timer = Timer()
+    ndcg, recall = [], []
+    for qid, text in data.queries.items():
+        hits = timer.search(searcher, text, depth * 2).hits
+        ranked = metrics.unique_in_order([h.source[len(SOURCE_PREFIX) :] for h in hits])
+        ndcg.append(metrics.ndcg_at_k(ranked, data.qrels[qid], 10))
+        recall.append(metrics.recall_at_k(ranked, data.qrels[qid], depth))
+    scores = {"ndcg@10": metrics.mean(ndcg), f"recall@{depth}": metrics.mean(recall)}
+    return {"metrics": scores, "timings": timer.report()}
 
 
 def evaluate(
@@ -92,11 +104,5 @@ def evaluate(
             candidates=max(retrieval.candidates, depth),
             rrf_k=retrieval.rrf_k,
         )
-        ndcg, recall = [], []
-        for qid, text in data.queries.items():
-            hits = searcher.search(text, depth * 2).hits
-            ranked = metrics.unique_in_order([h.source[len(SOURCE_PREFIX) :] for h in hits])
-            ndcg.append(metrics.ndcg_at_k(ranked, data.qrels[qid], 10))
-            recall.append(metrics.recall_at_k(ranked, data.qrels[qid], depth))
-        out[mode] = {"ndcg@10": metrics.mean(ndcg), f"recall@{depth}": metrics.mean(recall)}
+        out[mode] = evaluate_one(coll, searcher, data, depth)["metrics"]
     return out

@@ -8,6 +8,7 @@ by the `generation` counter (see rag/store.py).
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import time
 from collections.abc import Iterable, Sequence
@@ -51,12 +52,31 @@ CREATE TABLE IF NOT EXISTS chunks (
     n_tokens INTEGER NOT NULL,
     text TEXT NOT NULL,
     embed_text TEXT NOT NULL,
-    vector_key TEXT NOT NULL
+    vector_key TEXT NOT NULL,
+    section INTEGER
 );
+-- A section: consecutive chunks of a document under one heading path.
+CREATE TABLE IF NOT EXISTS sections (
+    id INTEGER PRIMARY KEY,
+    document INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    heading_path TEXT NOT NULL,
+    start INTEGER NOT NULL,
+    "end" INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS sections_by_document ON sections(document);
+CREATE INDEX IF NOT EXISTS chunks_by_section ON chunks(section);
 CREATE INDEX IF NOT EXISTS chunks_by_document ON chunks(document, ordinal);
 CREATE INDEX IF NOT EXISTS chunks_by_vector ON chunks(vector_key);
 CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
     title, heading, body, tokenize = 'porter unicode61 remove_diacritics 2'
+);
+-- Whole sections, for section-level BM25 (a manual topic, a contract clause).
+CREATE VIRTUAL TABLE IF NOT EXISTS sections_fts USING fts5(
+    title, heading, body, tokenize = 'porter unicode61 remove_diacritics 2'
+);
+-- Title and opening of each document (parties, subject), for routing a question to it.
+CREATE VIRTUAL TABLE IF NOT EXISTS documents_fts USING fts5(
+    title, head, tokenize = 'porter unicode61 remove_diacritics 2'
 );
 CREATE TABLE IF NOT EXISTS jobs (
     id INTEGER PRIMARY KEY,
@@ -68,6 +88,17 @@ CREATE TABLE IF NOT EXISTS jobs (
     summary TEXT
 );
 """
+
+
+# How much of a document's opening identifies it: title page, parties, recitals.
+HEAD_CHARS = 2000
+
+
+def searchable_title(title: str) -> str:
+    """File-name titles as words: 'MorganStanleyFund_2019-EX-10.5_License' -> 'Morgan Stanley
+    Fund 2019 EX 10.5 License'."""
+    spaced = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", title)
+    return re.sub(r"[_\-]+", " ", spaced)
 
 
 def connect(path: Path) -> sqlite3.Connection:
@@ -184,8 +215,51 @@ class Catalog:
             r[0] for r in self.conn.execute("SELECT id FROM chunks WHERE document = ?", (rowid,))
         ]
         self.conn.executemany("DELETE FROM chunks_fts WHERE rowid = ?", ((i,) for i in ids))
+        self._drop_sections(rowid)
+        self.conn.execute("DELETE FROM documents_fts WHERE rowid = ?", (rowid,))
         self.conn.execute("DELETE FROM documents WHERE id = ?", (rowid,))
         return ids
+
+    def index_structure(self, rowid: int, title: str, text: str) -> None:
+        """Refresh the document's routing entry and its sections after its chunks changed."""
+        self.conn.execute("DELETE FROM documents_fts WHERE rowid = ?", (rowid,))
+        self.conn.execute(
+            "INSERT INTO documents_fts(rowid, title, head) VALUES (?, ?, ?)",
+            (rowid, searchable_title(title), text[:HEAD_CHARS]),
+        )
+        self._drop_sections(rowid)
+        rows = self.conn.execute(
+            'SELECT id, heading_path, start, "end" FROM chunks WHERE document = ? ORDER BY ordinal',
+            (rowid,),
+        ).fetchall()
+        groups: list[list[sqlite3.Row]] = []
+        for r in rows:
+            if groups and groups[-1][0]["heading_path"] == r["heading_path"]:
+                groups[-1].append(r)
+            else:
+                groups.append([r])
+        for group in groups:
+            start, end = group[0]["start"], max(r["end"] for r in group)
+            path = group[0]["heading_path"]
+            cur = self.conn.execute(
+                'INSERT INTO sections(document, heading_path, start, "end") VALUES (?, ?, ?, ?)',
+                (rowid, path, start, end),
+            )
+            self.conn.execute(
+                "INSERT INTO sections_fts(rowid, title, heading, body) VALUES (?, ?, ?, ?)",
+                (cur.lastrowid, title, " ".join(json.loads(path)), text[start:end]),
+            )
+            self.conn.executemany(
+                "UPDATE chunks SET section = ? WHERE id = ?",
+                ((cur.lastrowid, r["id"]) for r in group),
+            )
+
+    def _drop_sections(self, rowid: int) -> None:
+        old = [
+            r[0] for r in self.conn.execute("SELECT id FROM sections WHERE document = ?", (rowid,))
+        ]
+        self.conn.executemany("DELETE FROM sections_fts WHERE rowid = ?", ((i,) for i in old))
+        self.conn.execute("DELETE FROM sections WHERE document = ?", (rowid,))
 
     def documents(self, collection: str) -> list[Document]:
         rows = self.conn.execute(
@@ -315,18 +389,6 @@ class Catalog:
             "DELETE FROM vectors WHERE key NOT IN (SELECT vector_key FROM chunks)"
         )
         return cur.rowcount
-
-    # -- BM25 ---------------------------------------------------------------------------
-    def bm25(self, match: str, limit: int) -> list[tuple[int, float]]:
-        """(chunk row id, score) best first; FTS5's bm25() is lower-is-better, so negate."""
-        if not match:
-            return []
-        rows = self.conn.execute(
-            "SELECT rowid, bm25(chunks_fts) AS s FROM chunks_fts WHERE chunks_fts MATCH ? "
-            "ORDER BY s LIMIT ?",
-            (match, limit),
-        )
-        return [(int(r[0]), -float(r[1])) for r in rows]
 
     # -- counts and the job log ---------------------------------------------------------
     def counts(self) -> dict[str, int]:

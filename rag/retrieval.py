@@ -1,49 +1,53 @@
-"""Retrievers over a collection snapshot, and their fusion by reciprocal rank.
+"""Hybrid retrieval over one collection snapshot.
 
-Each retriever returns (chunk row id, score) best first; `Searcher` fuses them and turns ids into
-`Hit`s from the same snapshot, so a search never mixes two generations of the index.
+A search (1) splits off a document reference ("Consider the Supply Agreement between X and Y;
+..."), (2) routes the question to that document when the title-and-opening index names one
+clearly, (3) runs each retriever on the question alone (the dense model sees the question, BM25
+its content words, section BM25 whole clauses and manual topics), (4) fuses their rankings by
+weighted reciprocal rank, and (5) turns chunk ids into `Hit`s from the same snapshot.
 """
 
 from __future__ import annotations
 
 import re
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 import numpy as np
 
-from rag import vectors
+from rag import lexical, vectors
 from rag.embedder import Embedder
-from rag.store import Collection, Snapshot
+from rag.store import Collection as Store
+from rag.store import Snapshot
 from rag.types import Hit
 
-# Function words carry no evidence for BM25 and only slow FTS5 down (every chunk has "the").
-STOPWORDS = frozenset(
-    """a about above after again against all am an and any are as at be because been before
-    being below between both but by can could did do does doing down during each few for from
-    further had has have having he her here hers herself him himself his how i if in into is it
-    its itself just me more most my myself no nor not of off on once only or other our ours
-    ourselves out over own same she should so some such than that the their theirs them
-    themselves then there these they this those through to too under until up very was we were
-    what when where which while who whom why will with would you your yours yourself
-    yourselves""".split()  # noqa: SIM905
+# "Consider the <agreement and parties>; <question>" (LegalBench-RAG's wording), and the
+# everyday "In the <X agreement|manual>, <question>".
+_REFERENCE = re.compile(
+    r"^\s*(?:consider|regarding|re:|in|under|per|according to)\s+(?P<ref>[^;]{8,}?(?:;|,(?=\s*"
+    r"(?:what|which|who|when|where|how|is|are|does|do|can|may|shall|will)\b)))\s*(?P<q>.+)$",
+    re.IGNORECASE | re.DOTALL,
 )
-_WORD = re.compile(r"\w+", re.UNICODE)
-
-
-def fts_query(text: str) -> str:
-    """An FTS5 MATCH expression: the content words of `text`, OR-ed, each quoted."""
-    words = dict.fromkeys(w for w in _WORD.findall(text.lower()) if w not in STOPWORDS)
-    return " OR ".join(f'"{w}"' for w in words)
 
 
 @dataclass(frozen=True, slots=True)
 class Query:
     text: str
-    # The embedded question, computed once per search for every dense retriever.
+    # What retrievers search for: the text without its document reference.
+    question: str
+    reference: str | None = None
     vector: np.ndarray | None = None
+    # Document row ids the search may return; None means all.
+    documents: frozenset[int] | None = None
+
+
+def analyze(text: str) -> Query:
+    m = _REFERENCE.match(text)
+    if m is None:
+        return Query(text, text)
+    return Query(text, m.group("q").strip(), m.group("ref").rstrip(";,").strip())
 
 
 class Retriever(Protocol):
@@ -58,7 +62,19 @@ class BM25Retriever:
     needs_vector = False
 
     def retrieve(self, snap: Snapshot, query: Query, k: int) -> list[tuple[int, float]]:
-        return snap.catalog.bm25(fts_query(query.text), k)
+        return lexical.chunks(snap.catalog.conn, query.question, k, query.documents)
+
+
+class SectionRetriever:
+    """BM25 over whole sections; every chunk of a section shares the section's score."""
+
+    name = "section"
+    needs_vector = False
+
+    def retrieve(self, snap: Snapshot, query: Query, k: int) -> list[tuple[int, float]]:
+        found = lexical.sections(snap.catalog.conn, query.question, k, query.documents)
+        members = lexical.chunks_of_sections(snap.catalog.conn, (s for s, _ in found))
+        return [(c, score) for s, score in found for c in members[s]][: max(k, len(found))]
 
 
 class DenseRetriever:
@@ -67,7 +83,16 @@ class DenseRetriever:
 
     def retrieve(self, snap: Snapshot, query: Query, k: int) -> list[tuple[int, float]]:
         assert query.vector is not None
-        return vectors.search(snap.index, query.vector, k)
+        if query.documents is None:
+            return vectors.search(snap.index, query.vector, k)
+        ids = lexical.chunk_ids_of(snap.catalog.conn, query.documents)
+        return vectors.search(snap.index, query.vector, k, allowed=ids)
+
+
+class Reranker(Protocol):
+    """Reorders fused hits. None is packaged yet: the stage stays off until one helps."""
+
+    def rerank(self, query: Query, hits: list[Hit]) -> list[Hit]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,14 +103,26 @@ class Fused:
 
 
 def reciprocal_rank_fusion(
-    ranked: dict[str, list[tuple[int, float]]], rrf_k: int = 60
+    ranked: dict[str, list[tuple[int, float]]],
+    rrf_k: int = 60,
+    weights: dict[str, float] | None = None,
 ) -> list[Fused]:
-    """Cormack et al. 2009: score = sum over lists of 1 / (rrf_k + rank)."""
+    """Cormack et al. 2009, weighted: score = sum of weight / (rrf_k + rank).
+
+    Ties share a rank (all chunks of one section, say): the rank is 1 + the number of better
+    scores in that list.
+    """
     scores: dict[int, float] = {}
     ranks: dict[int, dict[str, int]] = {}
     for name, hits in ranked.items():
-        for rank, (cid, _) in enumerate(hits, start=1):
-            scores[cid] = scores.get(cid, 0.0) + 1.0 / (rrf_k + rank)
+        w = 1.0 if weights is None else weights.get(name, 1.0)
+        rank, previous = 0, None
+        for position, (cid, score) in enumerate(hits, start=1):
+            if score != previous:
+                rank, previous = position, score
+            if cid in ranks and name in ranks[cid]:
+                continue
+            scores[cid] = scores.get(cid, 0.0) + w / (rrf_k + rank)
             ranks.setdefault(cid, {})[name] = rank
     order = sorted(scores, key=lambda c: (-scores[c], c))
     return [Fused(c, scores[c], ranks[c]) for c in order]
@@ -96,63 +133,98 @@ class SearchResult:
     hits: list[Hit]
     generation: int
     timings: dict[str, float]
+    query: Query | None = None
+
+
+class DocumentRouter:
+    """Sends a question to the one document it names, when the evidence is clear.
+
+    BM25 over document titles and openings; the top document wins if its score beats the
+    runner-up by `margin` (a looser margin when the question carried an explicit reference).
+    """
+
+    def __init__(self, margin: float = 2.0, reference_margin: float = 1.2) -> None:
+        self.margin = margin
+        self.reference_margin = reference_margin
+
+    def route(self, snap: Snapshot, query: Query) -> frozenset[int] | None:
+        text = query.reference if query.reference is not None else query.text
+        found = lexical.documents(snap.catalog.conn, text, 2)
+        if not found:
+            return None
+        margin = self.margin if query.reference is None else self.reference_margin
+        if len(found) == 1 or found[0][1] >= margin * max(found[1][1], 1e-9):
+            return frozenset([found[0][0]])
+        return None
 
 
 class Searcher:
-    """Hybrid search: dense + BM25, fused by reciprocal rank."""
-
     def __init__(
         self,
-        collection: Collection,
+        collection: Store,
         embedder: Embedder,
         retrievers: Sequence[Retriever],
         candidates: int = 50,
         rrf_k: int = 60,
+        weights: dict[str, float] | None = None,
+        router: DocumentRouter | None = None,
+        reranker: Reranker | None = None,
     ) -> None:
         self.collection = collection
         self.embedder = embedder
         self.retrievers = list(retrievers)
         self.candidates = candidates
         self.rrf_k = rrf_k
+        self.weights = weights
+        self.router = router
+        self.reranker = reranker
 
-    def search(self, query: str, k: int = 10) -> SearchResult:
+    def search(
+        self, text: str, k: int = 10, documents: Collection[int] | None = None
+    ) -> SearchResult:
+        """Top-k hits; `documents` restricts the search to those document row ids."""
         timings: dict[str, float] = {}
-        q = Query(query)
+        query = analyze(text)
         if any(r.needs_vector for r in self.retrievers):
             t0 = time.perf_counter()
-            q = Query(query, self.embedder.embed_query(query))
+            query = replace(query, vector=self.embedder.embed_query(query.question))
             timings["embed"] = time.perf_counter() - t0
         with self.collection.snapshot() as snap:
+            allowed = None if documents is None else frozenset(documents)
+            routed = None if self.router is None else self.router.route(snap, query)
+            if routed is not None and (allowed is None or routed <= allowed):
+                allowed = routed
+            query = replace(query, documents=allowed)
             ranked: dict[str, list[tuple[int, float]]] = {}
             for r in self.retrievers:
                 t0 = time.perf_counter()
-                ranked[r.name] = r.retrieve(snap, q, max(k, self.candidates))
+                ranked[r.name] = r.retrieve(snap, query, max(k, self.candidates))
                 timings[r.name] = time.perf_counter() - t0
-            if len(ranked) == 1:
+            if len(ranked) == 1:  # one retriever: keep its own scores (cosine, BM25)
                 ((name, only),) = ranked.items()
-                fused = [Fused(c, s, {name: i}) for i, (c, s) in enumerate(only, start=1)]
-                label = name
+                fused = [Fused(c, s, {name: i}) for i, (c, s) in enumerate(only[:k], start=1)]
             else:
-                fused = reciprocal_rank_fusion(ranked, self.rrf_k)
-                label = "hybrid"
-            top = fused[:k]
-            rows = snap.catalog.chunks_by_ids(f.id for f in top)
+                fused = reciprocal_rank_fusion(ranked, self.rrf_k, self.weights)[:k]
+            rows = snap.catalog.chunks_by_ids(f.id for f in fused)
             hits = [
                 Hit(
-                    chunk=rows[f.id][0],
-                    score=f.score,
-                    retriever=label,
-                    source=rows[f.id][1],
-                    title=rows[f.id][2],
-                    ranks=f.ranks,
+                    rows[f.id][0], f.score, "+".join(f.ranks), rows[f.id][1], rows[f.id][2], f.ranks
                 )
-                for f in top
+                for f in fused
                 if f.id in rows
             ]
-            return SearchResult(hits=hits, generation=snap.generation, timings=timings)
+            if self.reranker is not None:
+                hits = self.reranker.rerank(query, hits)
+            return SearchResult(hits, snap.generation, timings, query)
 
 
 def make_retrievers(mode: str) -> list[Retriever]:
     dense: Retriever = DenseRetriever()
     bm25: Retriever = BM25Retriever()
-    return {"hybrid": [dense, bm25], "dense": [dense], "bm25": [bm25]}[mode]
+    section: Retriever = SectionRetriever()
+    return {
+        "hybrid": [dense, bm25, section],
+        "dense": [dense],
+        "bm25": [bm25],
+        "lexical": [bm25, section],
+    }[mode]

@@ -34,11 +34,19 @@ class ChunkSettings(BaseModel):
 
 
 class RetrievalSettings(BaseModel):
-    mode: Literal["hybrid", "dense", "bm25"] = "hybrid"
+    # hybrid = dense + BM25 + section BM25; lexical = BM25 + section BM25.
+    mode: Literal["hybrid", "dense", "bm25", "lexical"] = "hybrid"
     k: int = Field(10, ge=1, le=1000)
     # How many candidates each retriever contributes before fusion.
     candidates: int = Field(50, ge=1, le=5000)
     rrf_k: int = Field(60, ge=1)
+    # Weight of each retriever in reciprocal rank fusion.
+    weights: dict[str, float] = {"dense": 1.0, "bm25": 1.0, "section": 1.0}
+    # Send a question to the document it names ("In the Supply Agreement, ...").
+    route: bool = True
+    # The named document must out-score the next by this factor (looser with a reference).
+    route_margin: float = Field(2.0, ge=1.0)
+    reference_margin: float = Field(1.2, ge=1.0)
 
 
 class IngestSettings(BaseModel):

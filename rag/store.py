@@ -36,7 +36,7 @@ from rag.errors import (
 )
 from rag.vectors import build_index, read_index, write_index_atomic
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 

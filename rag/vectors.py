@@ -7,6 +7,7 @@ Vectors are L2-normalised float32, so inner product is cosine similarity. Every 
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 import faiss
@@ -34,12 +35,24 @@ def remove(index: faiss.Index, ids: list[int]) -> int:
     return int(index.remove_ids(np.asarray(ids, dtype=np.int64)))  # type: ignore[arg-type]
 
 
-def search(index: faiss.Index, query: np.ndarray, k: int) -> list[tuple[int, float]]:
-    """(id, cosine) best first for one query vector."""
+def search(
+    index: faiss.Index, query: np.ndarray, k: int, allowed: Sequence[int] | None = None
+) -> list[tuple[int, float]]:
+    """(id, cosine) best first for one query vector, among `allowed` ids if given.
+
+    The restriction is an ID selector inside the search, so k results come back whenever k
+    allowed vectors exist (a post-filter would silently return fewer).
+    """
     assert query.ndim == 1 and query.shape[0] == index.d, query.shape
-    if index.ntotal == 0 or k <= 0:
+    if (allowed is not None and len(allowed) == 0) or index.ntotal == 0 or k <= 0:
         return []
-    scores, ids = index.search(query.reshape(1, -1).astype(np.float32), min(k, index.ntotal))
+    q = query.reshape(1, -1).astype(np.float32)
+    if allowed is None:
+        scores, ids = index.search(q, min(k, index.ntotal))
+    else:
+        selector = faiss.IDSelectorBatch(np.asarray(allowed, dtype=np.int64))
+        params = faiss.SearchParameters(sel=selector)  # type: ignore[call-arg]
+        scores, ids = index.search(q, min(k, len(allowed), index.ntotal), params=params)
     return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i != -1]
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from rag.embedder import Embedder, LazyEmbedder
-from rag.retrieval import Searcher, make_retrievers
+from rag.retrieval import DocumentRouter, Searcher, make_retrievers
 from rag.settings import ChunkSettings, Settings
 from rag.store import Collection, Store
 
@@ -32,10 +32,13 @@ def searcher(
     settings: Settings, collection: Collection, emb: Embedder, mode: str | None = None
 ) -> Searcher:
     r = settings.retrieval
+    router = DocumentRouter(r.route_margin, r.reference_margin) if r.route else None
     return Searcher(
         collection,
         emb,
         make_retrievers(r.mode if mode is None else mode),
         candidates=r.candidates,
         rrf_k=r.rrf_k,
+        weights=r.weights,
+        router=router,
     )

@@ -50,6 +50,7 @@ class Writer:
         self._begin()
         rowid = self.catalog.upsert_document(doc, text, fingerprint, existing)
         changes = self.catalog.replace_chunks(rowid, doc.title, chunks, vector_keys)
+        self.catalog.index_structure(rowid, doc.title, text)
         self._added.extend(changes.added)
         self._removed.extend(changes.removed)
 

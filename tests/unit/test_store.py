@@ -13,7 +13,7 @@ import faiss
 import numpy as np
 import pytest
 
-from rag import vectors
+from rag import lexical, vectors
 from rag.catalog import Catalog
 from rag.errors import (
     CollectionLocked,
@@ -21,9 +21,9 @@ from rag.errors import (
     EmbedderMismatch,
     InvalidCollectionName,
 )
+from rag.lexical import fts_query
 from rag.retrieval import (
     Searcher,
-    fts_query,
     make_retrievers,
     reciprocal_rank_fusion,
 )
@@ -193,7 +193,7 @@ def assert_consistent(coll: Collection) -> None:
 
 def bm25_ids(coll: Collection, query: str) -> list[int]:
     with coll.snapshot() as snap:
-        return [i for i, _ in snap.catalog.bm25(fts_query(query), 10)]
+        return [i for i, _ in lexical.chunks(snap.catalog.conn, query, 10)]
 
 
 def dense_ids(coll: Collection, embedder: FakeEmbedder, text: str) -> list[int]:
@@ -213,12 +213,13 @@ def test_search_finds_the_expected_chunk(
     top = result.hits[0]
     assert top.chunk == expected
     assert (top.source, top.title) == ("/d/contract.txt", "Contract")
-    assert top.retriever == mode
+    # The retrievers whose lists held the chunk.
+    assert top.retriever == "+".join(top.ranks)
     assert len(result.hits) <= 3
     if mode == "dense":
         assert top.score == pytest.approx(1.0, abs=1e-5)
     if mode == "hybrid":
-        assert top.ranks == {"dense": top.ranks["dense"], "bm25": 1}
+        assert top.ranks == {"dense": top.ranks["dense"], "bm25": 1, "section": 1}
     else:
         assert top.ranks == {mode: 1}
 
@@ -437,21 +438,21 @@ def test_reader_snapshot_is_isolated_from_an_open_write(
         with rdr.snapshot() as snap:
             assert snap.generation == 1
             assert snap.catalog.counts()["documents"] == 3
-            assert snap.catalog.bm25(fts_query("compressor"), 5) == []
-            assert snap.catalog.bm25(fts_query("impeller"), 5) != []
+            assert lexical.chunks(snap.catalog.conn, "compressor", 5) == []
+            assert lexical.chunks(snap.catalog.conn, "impeller", 5) != []
             assert snap.index.ntotal == 8
         # A snapshot taken before the commit keeps its view after it.
         with rdr.snapshot() as snap:
             assert w.commit() == 2
             assert snap.generation == 1
             assert snap.catalog.counts()["documents"] == 3
-            assert snap.catalog.bm25(fts_query("compressor"), 5) == []
+            assert lexical.chunks(snap.catalog.conn, "compressor", 5) == []
             assert snap.index.ntotal == 8
     with rdr.snapshot() as snap:
         assert snap.generation == 2
         assert snap.catalog.counts()["documents"] == 3  # one added, one deleted
-        assert len(snap.catalog.bm25(fts_query("compressor"), 5)) == 1
-        assert snap.catalog.bm25(fts_query("impeller"), 5) == []
+        assert len(lexical.chunks(snap.catalog.conn, "compressor", 5)) == 1
+        assert lexical.chunks(snap.catalog.conn, "impeller", 5) == []
         assert snap.index.ntotal == 6
     hits = searcher(rdr, embedder).search("compressor hums", k=1).hits
     assert hits[0].source == "/d/extra.txt"

@@ -1,0 +1,249 @@
+"""`rag eval retrieval cuad|emanual|beir`: retrieval quality on any folder of those layouts."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from evals import beir, cuad, emanual
+from evals.common import Variant, chunker_for, collection_for, index_documents, parse_variant
+from ingest.pipeline import Ingestor, fingerprint
+from ingest.progress import for_stream
+from rag import wiring
+from rag.console import err, friendly_errors, out, print_json
+from rag.embedder import Embedder
+from rag.errors import ConfigError
+from rag.settings import Settings
+from rag.store import Collection, Store
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help="Measure quality.")
+retrieval = typer.Typer(no_args_is_help=True, add_completion=False, help="Retrieval quality.")
+app.add_typer(retrieval, name="retrieval")
+
+CollectionOpt = Annotated[
+    str | None, typer.Option("--collection", "-c", help="Build into (or reuse) this collection.")
+]
+Configs = Annotated[
+    list[str] | None,
+    typer.Option("--config", help="A variant: KEY=VALUE[,KEY=VALUE] (repeat to compare)."),
+]
+AsJson = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
+Evaluate = Callable[[Collection, Variant], dict[str, Any]]
+Build = Callable[[Collection, Variant], None]
+
+
+@contextlib.contextmanager
+def _store(settings: Settings, collection: str | None) -> Iterator[tuple[Store, str]]:
+    """The named collection in SABIO_INDEX_DIR, or a fresh one in a folder deleted afterwards."""
+    if collection is not None:
+        yield wiring.store(settings), collection
+        return
+    with tempfile.TemporaryDirectory(prefix="sabio-eval-") as tmp:
+        yield Store(Path(tmp)), "eval"
+
+
+def _run(
+    dataset: str,
+    n_questions: int,
+    configs: list[str] | None,
+    collection: str | None,
+    build: Build,
+    evaluate: Evaluate,
+    extra: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    base = Settings()
+    variants = [parse_variant(c, base) for c in (configs or [""])]
+    emb = _embedder(base)
+    results = []
+    with _store(base, collection) as (store, name):
+        built: dict[str, Collection] = {}
+        for v in variants:
+            # Variants that chunk differently need their own collection; the others share one.
+            key = fingerprint(chunker_for(v.settings, emb))
+            if key not in built:
+                suffix = "" if not built else f"-{key[-8:]}"
+                coll = collection_for(store, name + suffix, emb)
+                t0 = time.perf_counter()
+                build(coll, v)
+                built[key] = coll
+                err.print(f"[dim]indexed {coll.name} in {time.perf_counter() - t0:.0f}s[/]")
+            t0 = time.perf_counter()
+            report = evaluate(built[key], v)
+            report.setdefault("timings", {})["eval_s"] = time.perf_counter() - t0
+            results.append({"config": {"name": v.name, **v.overrides}, **report})
+    head = results[0]
+    return {
+        "dataset": dataset,
+        "n_questions": n_questions,
+        "metrics": head["metrics"],
+        "config": head["config"],
+        "timings": head["timings"],
+        "variants": results,
+        **(extra or {}),
+    }
+
+
+_EMBEDDERS: dict[str, Embedder] = {}
+
+
+def _embedder(settings: Settings) -> Embedder:
+    """One embedder per distinct embedder setting, loaded once for all variants."""
+    key = settings.embedder.model_dump_json()
+    if key not in _EMBEDDERS:
+        _EMBEDDERS[key] = wiring.embedder(settings)
+    return _EMBEDDERS[key]
+
+
+def _searcher(coll: Collection, v: Variant) -> Any:
+    return wiring.searcher(v.settings, coll, _embedder(v.settings))
+
+
+@retrieval.command("cuad")
+@friendly_errors
+def cuad_cmd(
+    contracts: Annotated[Path, typer.Option(help="Folder of contract .txt files.")],
+    questions: Annotated[Path, typer.Option(help="Questions JSON (LegalBench-RAG format).")],
+    collection: CollectionOpt = None,
+    config: Configs = None,
+    baseline: Annotated[bool, typer.Option(help="Also run BM25 over 500-char chunks.")] = True,
+    as_json: AsJson = False,
+) -> None:
+    """Character precision/recall@k of retrieved spans (k = 1..64)."""
+    files = sorted(contracts.glob("*.txt"))
+    if not files:
+        raise ConfigError(f"No .txt contracts in {contracts}.")
+    qs = [q for q in cuad.load_questions(_exists(questions)) if q.file in {f.name for f in files}]
+
+    def build(coll: Collection, v: Variant) -> None:
+        emb = _embedder(v.settings)
+        Ingestor(
+            coll,
+            emb,
+            chunker_for(v.settings, emb),
+            v.settings.ingest,
+            for_stream(sys.stderr, quiet=as_json),
+        ).run(files)
+
+    extra = (
+        {"baseline": {"name": "bm25 over 500-char chunks", **cuad.baseline_bm25(files, qs)}}
+        if baseline
+        else {}
+    )
+    report = _run(
+        "cuad",
+        len(qs),
+        config,
+        collection,
+        build,
+        lambda c, v: cuad.evaluate(c, _searcher(c, v), qs),
+        extra,
+    )
+    _show(
+        report,
+        as_json,
+        ["recall@1", "recall@8", "recall@32", "recall@64", "precision@1", "precision@32"],
+    )
+
+
+@retrieval.command("emanual")
+@friendly_errors
+def emanual_cmd(
+    corpus: Annotated[Path, typer.Option(help="Sections JSONL ({id, title, text, ...}).")],
+    questions: Annotated[Path, typer.Option(help="Questions JSONL with gold_section_ids.")],
+    collection: CollectionOpt = None,
+    config: Configs = None,
+    as_json: AsJson = False,
+) -> None:
+    """Section-level hit@k (1, 3, 5, 10) and MRR."""
+    qs, missing = emanual.load_questions(_exists(questions))
+
+    def build(coll: Collection, v: Variant) -> None:
+        emb = _embedder(v.settings)
+        index_documents(
+            coll,
+            emb,
+            chunker_for(v.settings, emb),
+            v.settings,
+            emanual.documents(_exists(corpus)),
+            for_stream(sys.stderr, quiet=as_json),
+        )
+
+    report = _run(
+        "emanual",
+        len(qs),
+        config,
+        collection,
+        build,
+        lambda c, v: emanual.evaluate(_searcher(c, v), qs),
+        {"questions_without_gold": missing},
+    )
+    _show(report, as_json, ["hit@1", "hit@3", "hit@5", "hit@10", "mrr"])
+
+
+@retrieval.command("beir")
+@friendly_errors
+def beir_cmd(
+    path: Annotated[Path, typer.Option(help="BEIR folder: corpus.jsonl, queries.jsonl, qrels/.")],
+    collection: CollectionOpt = None,
+    config: Configs = None,
+    as_json: AsJson = False,
+) -> None:
+    """nDCG@10 and recall@100."""
+    data = beir.load(_exists(path))
+
+    def build(coll: Collection, v: Variant) -> None:
+        emb = _embedder(v.settings)
+        index_documents(
+            coll,
+            emb,
+            chunker_for(v.settings, emb),
+            v.settings,
+            beir.documents(data),
+            for_stream(sys.stderr, quiet=as_json),
+        )
+
+    report = _run(
+        "beir",
+        len(data.queries),
+        config,
+        collection,
+        build,
+        lambda c, v: beir.evaluate_one(c, _searcher(c, v), data),
+    )
+    _show(report, as_json, ["ndcg@10", "recall@100"])
+
+
+def _exists(path: Path) -> Path:
+    if not path.exists():
+        raise ConfigError(f"{path} does not exist.")
+    return path
+
+
+def _show(report: dict[str, Any], as_json: bool, columns: list[str]) -> None:
+    if as_json:
+        print_json(report)
+        return
+    table = Table(title=f"{report['dataset']}: {report['n_questions']} questions")
+    table.add_column("config")
+    for c in [*columns, "p50 ms", "p95 ms"]:
+        table.add_column(c, justify="right")
+    rows = [(v["config"]["name"], v) for v in report["variants"]]
+    if "baseline" in report:
+        rows.append((report["baseline"]["name"], report["baseline"]))
+    for name, v in rows:
+        m, t = v["metrics"], v.get("timings", {})
+        cells = [f"{m[c]:.3f}" for c in columns]
+        table.add_row(
+            name,
+            *cells,
+            *(f"{t[k]:.1f}" if k in t else "-" for k in ("search_p50_ms", "search_p95_ms")),
+        )
+    out.print(table)

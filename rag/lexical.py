@@ -1,0 +1,112 @@
+"""BM25 over the catalog's three FTS5 tables: chunks, sections, and document openings.
+
+Every query takes an optional set of document row ids it may return (a routed question, a
+caller's permissions): the restriction is part of the SQL, never a filter applied afterwards,
+so results are never silently cut short.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Collection, Iterable
+
+# Function words carry no evidence for BM25 and only slow FTS5 down (every chunk has "the").
+STOPWORDS = frozenset(
+    """a about above after again against all am an and any are as at be because been before
+    being below between both but by can could did do does doing down during each few for from
+    further had has have having he her here hers herself him himself his how i if in into is it
+    its itself just me more most my myself no nor not of off on once only or other our ours
+    ourselves out over own same she should so some such than that the their theirs them
+    themselves then there these they this those through to too under until up very was we were
+    what when where which while who whom why will with would you your yours yourself
+    yourselves""".split()  # noqa: SIM905
+)
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def content_words(text: str) -> list[str]:
+    return list(dict.fromkeys(w for w in _WORD.findall(text.lower()) if w not in STOPWORDS))
+
+
+def fts_query(text: str) -> str:
+    """An FTS5 MATCH expression: the content words of `text`, OR-ed, each quoted."""
+    return " OR ".join(f'"{w}"' for w in content_words(text))
+
+
+def _restrict(column: str, documents: Collection[int] | None) -> tuple[str, list[int]]:
+    if documents is None:
+        return "", []
+    return f" AND {column} IN ({','.join('?' * len(documents))})", list(documents)
+
+
+def chunks(
+    conn: sqlite3.Connection, text: str, limit: int, documents: Collection[int] | None = None
+) -> list[tuple[int, float]]:
+    """(chunk row id, score) best first. FTS5's bm25() is lower-is-better, so it is negated."""
+    match = fts_query(text)
+    if not match or (documents is not None and not documents):
+        return []
+    where, args = _restrict("rowid IN (SELECT id FROM chunks WHERE document", documents)
+    where = where + ")" if where else ""
+    rows = conn.execute(
+        f"SELECT rowid, bm25(chunks_fts) AS s FROM chunks_fts WHERE chunks_fts MATCH ?{where} "
+        "ORDER BY s LIMIT ?",
+        (match, *args, limit),
+    )
+    return [(int(r[0]), -float(r[1])) for r in rows]
+
+
+def sections(
+    conn: sqlite3.Connection, text: str, limit: int, documents: Collection[int] | None = None
+) -> list[tuple[int, float]]:
+    """(section id, score) best first."""
+    match = fts_query(text)
+    if not match or (documents is not None and not documents):
+        return []
+    where, args = _restrict("rowid IN (SELECT id FROM sections WHERE document", documents)
+    where = where + ")" if where else ""
+    rows = conn.execute(
+        f"SELECT rowid, bm25(sections_fts) AS s FROM sections_fts WHERE sections_fts MATCH ?"
+        f"{where} ORDER BY s LIMIT ?",
+        (match, *args, limit),
+    )
+    return [(int(r[0]), -float(r[1])) for r in rows]
+
+
+def documents(conn: sqlite3.Connection, text: str, limit: int) -> list[tuple[int, float]]:
+    """(document row id, score) best first, over titles (weighted up) and openings."""
+    match = fts_query(text)
+    if not match:
+        return []
+    rows = conn.execute(
+        "SELECT rowid, bm25(documents_fts, 5.0, 1.0) AS s FROM documents_fts "
+        "WHERE documents_fts MATCH ? ORDER BY s LIMIT ?",
+        (match, limit),
+    )
+    return [(int(r[0]), -float(r[1])) for r in rows]
+
+
+def chunks_of_sections(conn: sqlite3.Connection, ids: Iterable[int]) -> dict[int, list[int]]:
+    ids = list(ids)
+    if not ids:
+        return {}
+    out: dict[int, list[int]] = {i: [] for i in ids}
+    rows = conn.execute(
+        f"SELECT section, id FROM chunks WHERE section IN ({','.join('?' * len(ids))}) "
+        "ORDER BY section, ordinal",
+        ids,
+    )
+    for section, chunk in rows:
+        out[int(section)].append(int(chunk))
+    return out
+
+
+def chunk_ids_of(conn: sqlite3.Connection, documents: Collection[int]) -> list[int]:
+    if not documents:
+        return []
+    rows = conn.execute(
+        f"SELECT id FROM chunks WHERE document IN ({','.join('?' * len(documents))})",
+        list(documents),
+    )
+    return [int(r[0]) for r in rows]
