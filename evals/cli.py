@@ -66,10 +66,11 @@ def _run(
     with _store(base, collection) as (store, name):
         built: dict[str, Collection] = {}
         for v in variants:
-            # Variants that chunk differently need their own collection; the others share one.
-            key = fingerprint(chunker_for(v.settings, emb))
+            # Variants that chunk or embed differently need their own collection.
+            e = v.settings.embedder
+            key = f"{fingerprint(chunker_for(v.settings, emb))}-{e.model}-{e.backend}-{e.quantize}"
             if key not in built:
-                suffix = "" if not built else f"-{key[-8:]}"
+                suffix = "" if not built else f"-{len(built)}"
                 coll = collection_for(store, name + suffix, emb)
                 t0 = time.perf_counter()
                 build(coll, v)

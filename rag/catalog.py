@@ -340,6 +340,17 @@ class Catalog:
         )
         return [_chunk(r) for r in rows]
 
+    def chunk_vectors(self, ids: Sequence[int]) -> dict[int, np.ndarray]:
+        """chunk row id -> its stored vector."""
+        if not ids:
+            return {}
+        rows = self.conn.execute(
+            "SELECT c.id, v.vector FROM chunks c JOIN vectors v ON v.key = c.vector_key "
+            f"WHERE c.id IN ({','.join('?' * len(ids))})",
+            list(ids),
+        )
+        return {int(r[0]): np.frombuffer(r[1], dtype=np.float32) for r in rows}
+
     def vector_keys(self, ids: Iterable[int]) -> dict[int, str]:
         """chunk row id -> vector key, for the ids that exist."""
         ids = list(ids)

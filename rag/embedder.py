@@ -119,28 +119,50 @@ class LazyEmbedder:
     `ingest run` with nothing to embed, and `--dry-run`, never pay for importing torch.
     """
 
-    def __init__(self, model_spec: str, batch_size: int = 32, device: str = "cpu") -> None:
+    def __init__(
+        self,
+        model_spec: str,
+        batch_size: int = 32,
+        device: str = "cpu",
+        backend: str = "torch",
+        quantize: bool = True,
+        cache_dir: Path | None = None,
+    ) -> None:
         folder = resolve_embedder(model_spec)
         self.model_id = canonical_embedder_id(model_spec)
         self.dim = model_dim(folder)
         self.max_tokens = model_window(folder)
-        self._args = (model_spec, batch_size, device)
+        self._spec, self._batch, self._device = model_spec, batch_size, device
+        self._backend, self._quantize = backend, quantize
+        self._cache_dir = Path("~/.cache/sabio/models") if cache_dir is None else cache_dir
         self._counter = WordPieceCounter(folder / "tokenizer.json")
-        self._loaded: SentenceTransformerEmbedder | None = None
+        self._loaded: Embedder | None = None
 
     @property
     def tokenizer(self) -> WordPieceCounter:
         return self._counter
 
-    def _model(self) -> SentenceTransformerEmbedder:
+    def _model(self) -> Embedder:
         if self._loaded is None:
-            self._loaded = SentenceTransformerEmbedder(*self._args)
-            if self._loaded.dim != self.dim:
+            if self._backend == "onnx":
+                from rag.onnx_embedder import OnnxEmbedder
+
+                loaded: Embedder = OnnxEmbedder(
+                    self._spec, self._cache_dir, self._batch, quantize=self._quantize
+                )
+            else:
+                loaded = SentenceTransformerEmbedder(self._spec, self._batch, self._device)
+            if loaded.dim != self.dim:
                 raise ModelNotFound(
-                    f"{self._args[0]!r} reports {self._loaded.dim} dimensions but its config "
+                    f"{self._spec!r} reports {loaded.dim} dimensions but its config "
                     f"says {self.dim}; the model folder is inconsistent."
                 )
+            self._loaded = loaded
         return self._loaded
+
+    def load(self) -> None:
+        """Load the weights now (servers do this at start-up, not on the first request)."""
+        self._model()
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         return self._model().embed(texts) if texts else np.zeros((0, self.dim), np.float32)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 
 # Function words carry no evidence for BM25 and only slow FTS5 down (every chunk has "the").
 STOPWORDS = frozenset(
@@ -85,6 +85,41 @@ def documents(conn: sqlite3.Connection, text: str, limit: int) -> list[tuple[int
         (match, limit),
     )
     return [(int(r[0]), -float(r[1])) for r in rows]
+
+
+def score_chunks(conn: sqlite3.Connection, text: str, ids: Sequence[int]) -> dict[int, float]:
+    """BM25 of the given chunks for `text` (absent = no matching word)."""
+    match = fts_query(text)
+    if not match or not ids:
+        return {}
+    rows = conn.execute(
+        f"SELECT rowid, bm25(chunks_fts) FROM chunks_fts WHERE chunks_fts MATCH ? "
+        f"AND rowid IN ({','.join('?' * len(ids))})",
+        (match, *ids),
+    )
+    return {int(r[0]): -float(r[1]) for r in rows}
+
+
+def score_sections_of(conn: sqlite3.Connection, text: str, ids: Sequence[int]) -> dict[int, float]:
+    """Section BM25 of the sections holding the given chunks, per chunk."""
+    match = fts_query(text)
+    if not match or not ids:
+        return {}
+    section_of = dict(
+        conn.execute(
+            f"SELECT id, section FROM chunks WHERE id IN ({','.join('?' * len(ids))})", list(ids)
+        ).fetchall()
+    )
+    sections = sorted({s for s in section_of.values() if s is not None})
+    if not sections:
+        return {}
+    rows = conn.execute(
+        f"SELECT rowid, bm25(sections_fts) FROM sections_fts WHERE sections_fts MATCH ? "
+        f"AND rowid IN ({','.join('?' * len(sections))})",
+        (match, *sections),
+    )
+    by_section = {int(r[0]): -float(r[1]) for r in rows}
+    return {int(c): by_section[s] for c, s in section_of.items() if s in by_section}
 
 
 def chunks_of_sections(conn: sqlite3.Connection, ids: Iterable[int]) -> dict[int, list[int]]:

@@ -23,11 +23,14 @@ from rag.store import Collection as Store
 from rag.store import Snapshot
 from rag.types import Hit
 
-# "Consider the <agreement and parties>; <question>" (LegalBench-RAG's wording), and the
-# everyday "In the <X agreement|manual>, <question>".
+# "Consider the <agreement> between <A> ("Licensor"); <B> ("Licensee"); <question>"
+# (LegalBench-RAG's wording: the reference runs to the last semicolon), and the everyday
+# "In the <X agreement>, <question>".
 _REFERENCE = re.compile(
-    r"^\s*(?:consider|regarding|re:|in|under|per|according to)\s+(?P<ref>[^;]{8,}?(?:;|,(?=\s*"
-    r"(?:what|which|who|when|where|how|is|are|does|do|can|may|shall|will)\b)))\s*(?P<q>.+)$",
+    r"^\s*(?:consider|regarding|re:|in|under|per|according to)\s+"
+    r"(?:(?P<ref>.{8,});\s*(?P<q>[^;]+)"
+    r"|(?P<ref2>[^;,]{8,}?),\s*(?P<q2>(?:what|which|who|when|where|how|is|are|does|do|can|may"
+    r"|shall|will)\b.+))$",
     re.IGNORECASE | re.DOTALL,
 )
 
@@ -47,14 +50,21 @@ def analyze(text: str) -> Query:
     m = _REFERENCE.match(text)
     if m is None:
         return Query(text, text)
-    return Query(text, m.group("q").strip(), m.group("ref").rstrip(";,").strip())
+    reference, question = m.group("ref") or m.group("ref2"), m.group("q") or m.group("q2")
+    return Query(text, question.strip(), reference.strip())
 
 
 class Retriever(Protocol):
     name: str
     needs_vector: bool
 
-    def retrieve(self, snap: Snapshot, query: Query, k: int) -> list[tuple[int, float]]: ...
+    def retrieve(self, snap: Snapshot, query: Query, k: int) -> list[tuple[int, float]]:
+        """The best k chunks (row id, score), best first."""
+        ...
+
+    def score(self, snap: Snapshot, query: Query, ids: Sequence[int]) -> dict[int, float]:
+        """This retriever's score for each given chunk (absent: no evidence at all)."""
+        ...
 
 
 class BM25Retriever:
@@ -63,6 +73,9 @@ class BM25Retriever:
 
     def retrieve(self, snap: Snapshot, query: Query, k: int) -> list[tuple[int, float]]:
         return lexical.chunks(snap.catalog.conn, query.question, k, query.documents)
+
+    def score(self, snap: Snapshot, query: Query, ids: Sequence[int]) -> dict[int, float]:
+        return lexical.score_chunks(snap.catalog.conn, query.question, ids)
 
 
 class SectionRetriever:
@@ -76,6 +89,9 @@ class SectionRetriever:
         members = lexical.chunks_of_sections(snap.catalog.conn, (s for s, _ in found))
         return [(c, score) for s, score in found for c in members[s]][: max(k, len(found))]
 
+    def score(self, snap: Snapshot, query: Query, ids: Sequence[int]) -> dict[int, float]:
+        return lexical.score_sections_of(snap.catalog.conn, query.question, ids)
+
 
 class DenseRetriever:
     name = "dense"
@@ -87,6 +103,11 @@ class DenseRetriever:
             return vectors.search(snap.index, query.vector, k)
         ids = lexical.chunk_ids_of(snap.catalog.conn, query.documents)
         return vectors.search(snap.index, query.vector, k, allowed=ids)
+
+    def score(self, snap: Snapshot, query: Query, ids: Sequence[int]) -> dict[int, float]:
+        assert query.vector is not None
+        found = snap.catalog.chunk_vectors(ids)
+        return {i: float(v @ query.vector) for i, v in found.items()}
 
 
 class Reranker(Protocol):
@@ -128,6 +149,34 @@ def reciprocal_rank_fusion(
     return [Fused(c, scores[c], ranks[c]) for c in order]
 
 
+def minmax_fusion(
+    ranked: dict[str, list[tuple[int, float]]],
+    complete: dict[str, dict[int, float]],
+    weights: dict[str, float] | None = None,
+) -> list[Fused]:
+    """Convex combination of scores, each retriever's scores min-max scaled to [0, 1].
+
+    `complete` holds every retriever's score for every candidate any retriever found (a
+    candidate another list missed still has a cosine and a BM25 score), so no candidate is
+    punished for falling just below one list's cut-off. Scores keep how far apart candidates
+    are, which ranks throw away: on SciFact this beats reciprocal rank fusion by ~0.02 nDCG@10.
+    """
+    candidates = list(dict.fromkeys(c for hits in ranked.values() for c, _ in hits))
+    ranks: dict[int, dict[str, int]] = {c: {} for c in candidates}
+    for name, hits in ranked.items():
+        for position, (cid, _) in enumerate(hits, start=1):
+            ranks[cid].setdefault(name, position)
+    scores = dict.fromkeys(candidates, 0.0)
+    for name, column in complete.items():
+        w = 1.0 if weights is None else weights.get(name, 1.0)
+        values = [column.get(c, 0.0) for c in candidates]
+        lo, span = min(values, default=0.0), max(values, default=0.0) - min(values, default=0.0)
+        for c, v in zip(candidates, values, strict=True):
+            scores[c] += w * ((v - lo) / span if span > 0 else 0.0)
+    order = sorted(candidates, key=lambda c: (-scores[c], c))
+    return [Fused(c, scores[c], ranks[c]) for c in order]
+
+
 @dataclass
 class SearchResult:
     hits: list[Hit]
@@ -137,23 +186,23 @@ class SearchResult:
 
 
 class DocumentRouter:
-    """Sends a question to the one document it names, when the evidence is clear.
+    """Sends a question that names a document ("Consider the Supply Agreement between ...;")
+    to that document, when the title-and-opening index picks it out clearly.
 
-    BM25 over document titles and openings; the top document wins if its score beats the
-    runner-up by `margin` (a looser margin when the question carried an explicit reference).
+    Only questions with an explicit reference are routed: on SciFact, routing plain questions
+    that happened to match one abstract strongly narrowed 37 of 300 searches to one document.
     """
 
-    def __init__(self, margin: float = 2.0, reference_margin: float = 1.2) -> None:
+    def __init__(self, margin: float = 1.2) -> None:
         self.margin = margin
-        self.reference_margin = reference_margin
 
     def route(self, snap: Snapshot, query: Query) -> frozenset[int] | None:
-        text = query.reference if query.reference is not None else query.text
-        found = lexical.documents(snap.catalog.conn, text, 2)
+        if query.reference is None:
+            return None
+        found = lexical.documents(snap.catalog.conn, query.reference, 2)
         if not found:
             return None
-        margin = self.margin if query.reference is None else self.reference_margin
-        if len(found) == 1 or found[0][1] >= margin * max(found[1][1], 1e-9):
+        if len(found) == 1 or found[0][1] >= self.margin * max(found[1][1], 1e-9):
             return frozenset([found[0][0]])
         return None
 
@@ -169,6 +218,7 @@ class Searcher:
         weights: dict[str, float] | None = None,
         router: DocumentRouter | None = None,
         reranker: Reranker | None = None,
+        fusion: str = "rrf",
     ) -> None:
         self.collection = collection
         self.embedder = embedder
@@ -178,6 +228,7 @@ class Searcher:
         self.weights = weights
         self.router = router
         self.reranker = reranker
+        self.fusion = fusion
 
     def search(
         self, text: str, k: int = 10, documents: Collection[int] | None = None
@@ -203,6 +254,10 @@ class Searcher:
             if len(ranked) == 1:  # one retriever: keep its own scores (cosine, BM25)
                 ((name, only),) = ranked.items()
                 fused = [Fused(c, s, {name: i}) for i, (c, s) in enumerate(only[:k], start=1)]
+            elif self.fusion == "minmax":
+                union = list(dict.fromkeys(c for hits in ranked.values() for c, _ in hits))
+                complete = {r.name: r.score(snap, query, union) for r in self.retrievers}
+                fused = minmax_fusion(ranked, complete, self.weights)[:k]
             else:
                 fused = reciprocal_rank_fusion(ranked, self.rrf_k, self.weights)[:k]
             rows = snap.catalog.chunks_by_ids(f.id for f in fused)

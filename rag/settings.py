@@ -19,6 +19,11 @@ class EmbedderSettings(BaseModel):
     model: str = "all-MiniLM-L6-v2"
     batch_size: int = Field(32, ge=1, le=1024)
     device: str = "cpu"
+    # onnx: ONNX Runtime on a local export of the same weights (int8 unless quantize=false).
+    backend: Literal["torch", "onnx"] = "onnx"
+    quantize: bool = True
+    # Where local exports of models are kept (one per machine, made on first use).
+    cache_dir: Path = Path("~/.cache/sabio/models")
 
 
 class ChunkSettings(BaseModel):
@@ -39,14 +44,15 @@ class RetrievalSettings(BaseModel):
     k: int = Field(10, ge=1, le=1000)
     # How many candidates each retriever contributes before fusion.
     candidates: int = Field(50, ge=1, le=5000)
+    # How retrievers' lists are combined: min-max scaled scores, or reciprocal ranks.
+    fusion: Literal["minmax", "rrf"] = "minmax"
     rrf_k: int = Field(60, ge=1)
-    # Weight of each retriever in reciprocal rank fusion.
-    weights: dict[str, float] = {"dense": 1.0, "bm25": 1.0, "section": 1.0}
-    # Send a question to the document it names ("In the Supply Agreement, ...").
+    # Weight of each retriever in the fusion.
+    weights: dict[str, float] = {"dense": 1.0, "bm25": 0.5, "section": 0.5}
+    # Send a question to the document it names ("In the Supply Agreement, ...") when that
+    # document out-scores the next one by this factor.
     route: bool = True
-    # The named document must out-score the next by this factor (looser with a reference).
-    route_margin: float = Field(2.0, ge=1.0)
-    reference_margin: float = Field(1.2, ge=1.0)
+    route_margin: float = Field(1.2, ge=1.0)
 
 
 class IngestSettings(BaseModel):

@@ -47,6 +47,8 @@ class Manifest(BaseModel):
     normalized: bool = True
     metric: str = "inner_product"
     chunking: dict[str, int] = {}
+    # The vector index kind and its parameters (updated when the writer switches kind).
+    index: dict[str, int | str] = {"type": "flat"}
     created_at: float
 
 
@@ -187,6 +189,8 @@ class Collection:
                 return read_index(path, self.manifest.dim)
         # Generation 0 (empty), or the file went away: rebuild from this very snapshot.
         ids, vecs = cat.all_vector_ids()
+        if len(ids) == 0:
+            vecs = np.zeros((0, self.manifest.dim), dtype=np.float32)
         return build_index(self.manifest.dim, ids, vecs)
 
     # -- writing -------------------------------------------------------------------------
@@ -228,6 +232,11 @@ class Collection:
             if number.isdigit() and int(number) < gen - 1:
                 old.unlink(missing_ok=True)
         return gen
+
+    def record_index(self, params: dict[str, int | str]) -> None:
+        """Note the vector index kind in the manifest (for `ingest status` and people)."""
+        self.manifest = self.manifest.model_copy(update={"index": params})
+        _write_json_atomic(self.folder / "manifest.json", self.manifest.model_dump_json(indent=2))
 
     def load_index_for_write(self, cat: Catalog) -> faiss.Index:
         """The current generation's index, to be modified by a writer holding the lock."""

@@ -15,7 +15,14 @@ def store(settings: Settings) -> Store:
 def embedder(settings: Settings) -> Embedder:
     """The configured embedder; its weights load on first use."""
     s = settings.embedder
-    return LazyEmbedder(s.model, batch_size=s.batch_size, device=s.device)
+    return LazyEmbedder(
+        s.model,
+        batch_size=s.batch_size,
+        device=s.device,
+        backend=s.backend,
+        quantize=s.quantize,
+        cache_dir=s.cache_dir,
+    )
 
 
 def chunk_settings(settings: Settings, window: int) -> ChunkSettings:
@@ -32,7 +39,7 @@ def searcher(
     settings: Settings, collection: Collection, emb: Embedder, mode: str | None = None
 ) -> Searcher:
     r = settings.retrieval
-    router = DocumentRouter(r.route_margin, r.reference_margin) if r.route else None
+    router = DocumentRouter(r.route_margin) if r.route else None
     return Searcher(
         collection,
         emb,
@@ -41,4 +48,5 @@ def searcher(
         rrf_k=r.rrf_k,
         weights=r.weights,
         router=router,
+        fusion=r.fusion,
     )

@@ -20,10 +20,17 @@ from rag.types import Chunk, Document
 
 
 class Writer:
-    def __init__(self, collection: Collection, catalog: Catalog, index: faiss.Index) -> None:
+    def __init__(
+        self,
+        collection: Collection,
+        catalog: Catalog,
+        index: faiss.Index,
+        ivf_threshold: int = vectors.IVF_THRESHOLD,
+    ) -> None:
         self.collection = collection
         self.catalog = catalog
         self.index = index
+        self.ivf_threshold = ivf_threshold
         self._added: list[tuple[int, str]] = []
         self._removed: list[int] = []
         self._open = False
@@ -76,6 +83,10 @@ class Writer:
             found = self.catalog.vectors_for(current.values())
             vectors.add(self.index, ids, np.vstack([found[current[int(i)]] for i in ids]))
         self.catalog.drop_unused_vectors()
+        if vectors.needs_rebuild(self.index, self.ivf_threshold):
+            ids, vecs = self.catalog.all_vector_ids()
+            self.index = vectors.build_index(self.index.d, ids, vecs, self.ivf_threshold)
+            self.collection.record_index(vectors.describe(self.index))
         gen = self.collection.write_generation(self.catalog, self.index)
         self._added, self._removed, self._open = [], [], False
         return gen
@@ -88,12 +99,15 @@ class Writer:
 
 
 @contextlib.contextmanager
-def open_writer(collection: Collection, wait_s: float = 0.0) -> Iterator[Writer]:
+def open_writer(
+    collection: Collection, wait_s: float = 0.0, ivf_threshold: int = vectors.IVF_THRESHOLD
+) -> Iterator[Writer]:
     """Lock the collection for writing; whatever was not committed is rolled back."""
     with collection.lock(wait_s):
         catalog = collection.catalog()
         try:
-            writer = Writer(collection, catalog, collection.load_index_for_write(catalog))
+            index = collection.load_index_for_write(catalog)
+            writer = Writer(collection, catalog, index, ivf_threshold)
             try:
                 yield writer
             finally:

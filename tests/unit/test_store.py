@@ -107,10 +107,14 @@ def make_doc(source: str, title: str, paragraphs: Sequence[str], version: int = 
 
 
 def write(
-    coll: Collection, embedder: FakeEmbedder, docs: Sequence[Doc] = (), delete: Sequence[str] = ()
+    coll: Collection,
+    embedder: FakeEmbedder,
+    docs: Sequence[Doc] = (),
+    delete: Sequence[str] = (),
+    ivf_threshold: int = vectors.IVF_THRESHOLD,
 ) -> int | None:
     """One batch: embed what the catalog lacks, upsert, delete, commit."""
-    with open_writer(coll) as w:
+    with open_writer(coll, ivf_threshold=ivf_threshold) as w:
         stored = w.catalog.stored_files()
         for source in delete:
             w.delete(stored[source])

@@ -1,0 +1,142 @@
+"""Query analysis, document routing, section BM25, weighted fusion, restricted search."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from rag.retrieval import (
+    DocumentRouter,
+    Searcher,
+    analyze,
+    make_retrievers,
+    reciprocal_rank_fusion,
+)
+from rag.store import Collection, Store
+from tests.unit.fakes import FakeEmbedder
+from tests.unit.test_store import make_doc, write
+
+SUPPLY = [
+    "This Supply Agreement is made between Acme Widgets Inc and Borealis Foods LLC.",
+    "Either party may terminate this agreement for convenience with ninety days notice.",
+    "This agreement is governed by the laws of Delaware.",
+]
+LICENSE = [
+    "This License Agreement is made between Zenith Software Corp and Orchard Bank.",
+    "Either party may terminate this agreement for convenience with thirty days notice.",
+    "This agreement is governed by the laws of New York.",
+]
+
+
+@pytest.fixture
+def coll(tmp_path: Path, embedder: FakeEmbedder) -> Collection:
+    c = Store(tmp_path).open_or_create("contracts", embedder.model_id, embedder.dim)
+    write(
+        c,
+        embedder,
+        [
+            make_doc("/c/supply.txt", "Acme Borealis Supply Agreement", SUPPLY),
+            make_doc("/c/license.txt", "Zenith Orchard License Agreement", LICENSE),
+        ],
+    )
+    return c
+
+
+@pytest.mark.parametrize(
+    ("text", "reference", "question"),
+    [
+        (
+            "Consider the Supply Agreement between Acme and Borealis; What law governs?",
+            "the Supply Agreement between Acme and Borealis",
+            "What law governs?",
+        ),
+        (
+            "In the Zenith license agreement, how much notice is needed to terminate?",
+            "the Zenith license agreement",
+            "how much notice is needed to terminate?",
+        ),
+        (
+            'Consider the License Agreement between A Corp ("Licensor"); B Inc ("Licensee"); '
+            "What is the expiration date of this contract?",
+            'the License Agreement between A Corp ("Licensor"); B Inc ("Licensee")',
+            "What is the expiration date of this contract?",
+        ),
+        (
+            "How much notice is needed to terminate?",
+            None,
+            "How much notice is needed to terminate?",
+        ),
+        ("In what year was it signed?", None, "In what year was it signed?"),
+    ],
+)
+def test_analyze_splits_a_document_reference(
+    text: str, reference: str | None, question: str
+) -> None:
+    q = analyze(text)
+    assert (q.reference, q.question, q.text) == (reference, question, text)
+
+
+def sources(result_hits: list) -> list[str]:  # type: ignore[type-arg]
+    return [h.source for h in result_hits]
+
+
+def test_a_named_document_gets_the_question(coll: Collection, embedder: FakeEmbedder) -> None:
+    routed = Searcher(coll, embedder, make_retrievers("hybrid"), router=DocumentRouter())
+    plain = Searcher(coll, embedder, make_retrievers("hybrid"))
+    text = (
+        "Consider the License Agreement between Zenith Software Corp and Orchard Bank; "
+        "governing law"
+    )
+    result = routed.search(text, k=5)
+    assert set(sources(result.hits)) == {"/c/license.txt"}
+    assert result.query is not None and result.query.documents is not None
+    # Without routing, the other contract's governing-law clause competes.
+    assert "/c/supply.txt" in sources(plain.search(text, k=5).hits)
+
+
+def test_no_route_when_no_document_stands_out(coll: Collection, embedder: FakeEmbedder) -> None:
+    routed = Searcher(coll, embedder, make_retrievers("bm25"), router=DocumentRouter())
+    result = routed.search("Which agreements can be terminated for convenience?", k=5)
+    assert result.query is not None and result.query.documents is None
+    assert set(sources(result.hits)) == {"/c/supply.txt", "/c/license.txt"}
+
+
+@pytest.mark.parametrize("mode", ["hybrid", "dense", "bm25", "lexical"])
+def test_a_restriction_is_applied_inside_every_retriever(
+    coll: Collection, embedder: FakeEmbedder, mode: str
+) -> None:
+    with coll.snapshot() as snap:
+        supply = snap.catalog.conn.execute(
+            "SELECT id FROM documents WHERE source = '/c/supply.txt'"
+        ).fetchone()[0]
+    searcher = Searcher(coll, embedder, make_retrievers(mode))
+    hits = searcher.search("terminate for convenience notice", k=10, documents={supply}).hits
+    assert hits and set(sources(hits)) == {"/c/supply.txt"}
+    # k results come back when k allowed chunks exist: nothing is filtered away afterwards.
+    if mode in ("dense", "hybrid"):
+        assert len(hits) == 3
+    assert searcher.search("terminate", k=10, documents=set()).hits == []
+
+
+def test_section_bm25_ranks_whole_sections(coll: Collection, embedder: FakeEmbedder) -> None:
+    searcher = Searcher(coll, embedder, make_retrievers("lexical"))
+    hits = searcher.search("Zenith Orchard", k=10).hits
+    # Every chunk of the matching section (here: the whole document) shares the section rank.
+    section_ranks = {h.ranks["section"] for h in hits if "section" in h.ranks}
+    assert section_ranks == {1}
+    assert {h.source for h in hits if "section" in h.ranks} == {"/c/license.txt"}
+
+
+def test_weighted_fusion_with_shared_ranks() -> None:
+    ranked = {
+        "a": [(1, 9.0), (2, 8.0)],
+        "s": [(2, 5.0), (3, 5.0), (1, 1.0)],  # chunks 2 and 3 share rank 1
+    }
+    fused = {f.id: f for f in reciprocal_rank_fusion(ranked, rrf_k=10, weights={"a": 2.0})}
+    assert fused[1].score == pytest.approx(2 / 11 + 1 / 13)
+    assert fused[2].score == pytest.approx(2 / 12 + 1 / 11)
+    assert fused[3].score == pytest.approx(1 / 11)
+    assert fused[3].ranks == {"s": 1}
+    weightless = reciprocal_rank_fusion(ranked, rrf_k=10, weights={"a": 0.0, "s": 1.0})
+    assert [f.id for f in weightless][:2] == [2, 3]
