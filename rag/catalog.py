@@ -74,6 +74,8 @@ CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
 CREATE VIRTUAL TABLE IF NOT EXISTS sections_fts USING fts5(
     title, heading, body, tokenize = 'porter unicode61 remove_diacritics 2'
 );
+-- Document frequency of every indexed (stemmed) term, to drop words found nearly everywhere.
+CREATE VIRTUAL TABLE IF NOT EXISTS chunks_vocab USING fts5vocab(chunks_fts, 'row');
 -- Title and opening of each document (parties, subject), for routing a question to it.
 CREATE VIRTUAL TABLE IF NOT EXISTS documents_fts USING fts5(
     title, head, tokenize = 'porter unicode61 remove_diacritics 2'
@@ -339,17 +341,6 @@ class Catalog:
             (doc_id,),
         )
         return [_chunk(r) for r in rows]
-
-    def chunk_vectors(self, ids: Sequence[int]) -> dict[int, np.ndarray]:
-        """chunk row id -> its stored vector."""
-        if not ids:
-            return {}
-        rows = self.conn.execute(
-            "SELECT c.id, v.vector FROM chunks c JOIN vectors v ON v.key = c.vector_key "
-            f"WHERE c.id IN ({','.join('?' * len(ids))})",
-            list(ids),
-        )
-        return {int(r[0]): np.frombuffer(r[1], dtype=np.float32) for r in rows}
 
     def vector_keys(self, ids: Iterable[int]) -> dict[int, str]:
         """chunk row id -> vector key, for the ids that exist."""

@@ -7,9 +7,10 @@ so results are never silently cut short.
 
 from __future__ import annotations
 
+import functools
 import re
 import sqlite3
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable
 
 # Function words carry no evidence for BM25 and only slow FTS5 down (every chunk has "the").
 STOPWORDS = frozenset(
@@ -34,6 +35,41 @@ def fts_query(text: str) -> str:
     return " OR ".join(f'"{w}"' for w in content_words(text))
 
 
+# Words in more than this share of chunks are dropped from a query (unless nothing is left):
+# their idf is near zero, yet ranking every chunk they appear in makes BM25 slow on big
+# collections ("agreement" in a contract collection).
+MAX_DF = 0.25
+
+
+@functools.lru_cache(maxsize=1)
+def _stemmer() -> Callable[[str], str]:
+    from nltk.stem.porter import PorterStemmer
+
+    # The original algorithm, as FTS5's porter tokenizer implements it.
+    return PorterStemmer(mode=PorterStemmer.ORIGINAL_ALGORITHM).stem  # type: ignore[no-any-return]
+
+
+def match_expression(conn: sqlite3.Connection, text: str) -> str:
+    """`fts_query` without the words that occur in most chunks."""
+    words = content_words(text)
+    if len(words) < 2:
+        return " OR ".join(f'"{w}"' for w in words)
+    stems = {w: _stemmer()(w) for w in words}
+    unique = sorted(set(stems.values()))
+    df = dict(
+        conn.execute(
+            f"SELECT term, doc FROM chunks_vocab WHERE term IN ({','.join('?' * len(unique))})",
+            unique,
+        ).fetchall()
+    )
+    row = conn.execute("SELECT value FROM meta WHERE key = 'chunks'").fetchone()
+    total = 0 if row is None else int(row[0])
+    kept = [w for w in words if total == 0 or df.get(stems[w], 0) <= MAX_DF * total]
+    if not kept:
+        kept = [min(words, key=lambda w: df.get(stems[w], 0))]
+    return " OR ".join(f'"{w}"' for w in kept)
+
+
 def _restrict(column: str, documents: Collection[int] | None) -> tuple[str, list[int]]:
     if documents is None:
         return "", []
@@ -44,7 +80,7 @@ def chunks(
     conn: sqlite3.Connection, text: str, limit: int, documents: Collection[int] | None = None
 ) -> list[tuple[int, float]]:
     """(chunk row id, score) best first. FTS5's bm25() is lower-is-better, so it is negated."""
-    match = fts_query(text)
+    match = match_expression(conn, text)
     if not match or (documents is not None and not documents):
         return []
     where, args = _restrict("rowid IN (SELECT id FROM chunks WHERE document", documents)
@@ -61,7 +97,7 @@ def sections(
     conn: sqlite3.Connection, text: str, limit: int, documents: Collection[int] | None = None
 ) -> list[tuple[int, float]]:
     """(section id, score) best first."""
-    match = fts_query(text)
+    match = match_expression(conn, text)
     if not match or (documents is not None and not documents):
         return []
     where, args = _restrict("rowid IN (SELECT id FROM sections WHERE document", documents)
@@ -85,41 +121,6 @@ def documents(conn: sqlite3.Connection, text: str, limit: int) -> list[tuple[int
         (match, limit),
     )
     return [(int(r[0]), -float(r[1])) for r in rows]
-
-
-def score_chunks(conn: sqlite3.Connection, text: str, ids: Sequence[int]) -> dict[int, float]:
-    """BM25 of the given chunks for `text` (absent = no matching word)."""
-    match = fts_query(text)
-    if not match or not ids:
-        return {}
-    rows = conn.execute(
-        f"SELECT rowid, bm25(chunks_fts) FROM chunks_fts WHERE chunks_fts MATCH ? "
-        f"AND rowid IN ({','.join('?' * len(ids))})",
-        (match, *ids),
-    )
-    return {int(r[0]): -float(r[1]) for r in rows}
-
-
-def score_sections_of(conn: sqlite3.Connection, text: str, ids: Sequence[int]) -> dict[int, float]:
-    """Section BM25 of the sections holding the given chunks, per chunk."""
-    match = fts_query(text)
-    if not match or not ids:
-        return {}
-    section_of = dict(
-        conn.execute(
-            f"SELECT id, section FROM chunks WHERE id IN ({','.join('?' * len(ids))})", list(ids)
-        ).fetchall()
-    )
-    sections = sorted({s for s in section_of.values() if s is not None})
-    if not sections:
-        return {}
-    rows = conn.execute(
-        f"SELECT rowid, bm25(sections_fts) FROM sections_fts WHERE sections_fts MATCH ? "
-        f"AND rowid IN ({','.join('?' * len(sections))})",
-        (match, *sections),
-    )
-    by_section = {int(r[0]): -float(r[1]) for r in rows}
-    return {int(c): by_section[s] for c, s in section_of.items() if s in by_section}
 
 
 def chunks_of_sections(conn: sqlite3.Connection, ids: Iterable[int]) -> dict[int, list[int]]:

@@ -42,8 +42,10 @@ class RetrievalSettings(BaseModel):
     # hybrid = dense + BM25 + section BM25; lexical = BM25 + section BM25.
     mode: Literal["hybrid", "dense", "bm25", "lexical"] = "hybrid"
     k: int = Field(10, ge=1, le=1000)
-    # How many candidates each retriever contributes before fusion.
-    candidates: int = Field(50, ge=1, le=5000)
+    # How many candidates each retriever contributes before fusion. Deep lists cost little
+    # (BM25 ranks every match anyway) and make min-max fusion fairer: SciFact nDCG@10 0.728
+    # at 50, 0.739 at 200.
+    candidates: int = Field(200, ge=1, le=5000)
     # How retrievers' lists are combined: min-max scaled scores, or reciprocal ranks.
     fusion: Literal["minmax", "rrf"] = "minmax"
     rrf_k: int = Field(60, ge=1)

@@ -225,6 +225,7 @@ class Collection:
         gen = cat.generation() + 1
         write_index_atomic(index, self.vector_file(gen))
         cat.set_meta("generation", str(gen))
+        cat.set_meta("chunks", str(index.ntotal))
         cat.conn.execute("COMMIT")
         # Keep the previous generation for readers that are still on it.
         for old in self.folder.glob("vectors.*.faiss"):

@@ -140,3 +140,19 @@ def test_weighted_fusion_with_shared_ranks() -> None:
     assert fused[3].ranks == {"s": 1}
     weightless = reciprocal_rank_fusion(ranked, rrf_k=10, weights={"a": 0.0, "s": 1.0})
     assert [f.id for f in weightless][:2] == [2, 3]
+
+
+def test_common_words_are_dropped_from_bm25_queries(
+    coll: Collection, embedder: FakeEmbedder
+) -> None:
+    from rag import lexical
+
+    with coll.snapshot() as snap:
+        conn = snap.catalog.conn
+        # "agreement" is in every chunk (df 6 of 6), "delaware" in one.
+        assert lexical.match_expression(conn, "agreement Delaware") == '"delaware"'
+        # Words that share a stem ("termin") are looked up once; nothing crashes.
+        assert lexical.match_expression(conn, "terminate termination delaware") == '"delaware"'
+        # When every word is common, the rarest one is kept rather than none.
+        assert lexical.match_expression(conn, "agreement terminate") == '"terminate"'
+        assert lexical.match_expression(conn, "agreement") == '"agreement"'
