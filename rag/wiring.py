@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from rag.answer import Answerer
 from rag.embedder import Embedder, LazyEmbedder
+from rag.evidence import EvidenceSelector
+from rag.generator import Generator, LlamaCppGenerator, TransformersGenerator
+from rag.models import canonical_generator_id, resolve_generator
 from rag.retrieval import DocumentRouter, Searcher, make_retrievers
 from rag.settings import ChunkSettings, Settings
 from rag.store import Collection, Store
@@ -49,4 +53,32 @@ def searcher(
         weights=r.weights,
         router=router,
         fusion=r.fusion,
+    )
+
+
+def generator(settings: Settings) -> Generator:
+    """The configured SLM, loaded now (it takes seconds; do it once per process)."""
+    g = settings.generator
+    path = resolve_generator(g.model, g.cache_dir)
+    model_id = canonical_generator_id(g.model)
+    if g.backend == "transformers":
+        return TransformersGenerator(path, model_id, g.repeat_penalty)
+    return LlamaCppGenerator(path, model_id, g.n_ctx, g.threads, g.repeat_penalty, g.lora)
+
+
+def answerer(
+    settings: Settings, collection: Collection, emb: Embedder, gen: Generator | None
+) -> Answerer:
+    a = settings.answer
+    count = gen.count if gen is not None else emb.tokenizer.count
+    selector = EvidenceSelector(emb, count, a.evidence_tokens, a.max_sources)
+    return Answerer(
+        searcher(settings, collection, emb),
+        emb,
+        gen,
+        selector,
+        k=a.k,
+        min_relevance=a.min_relevance,
+        min_support=a.min_support,
+        max_tokens=a.max_tokens,
     )

@@ -1,0 +1,338 @@
+"""Grounded answers: retrieve, select evidence, generate (or extract), then verify every sentence.
+
+Each answer sentence must cite a source it is supported by: citations of sources that were not
+given are removed; a sentence's support is the best match (word overlap, or embedder cosine)
+between it and the sentences of the sources it cites; unsupported sentences are dropped from
+the answer (and reported). No supported sentence, a model that abstains, or evidence too weak
+to answer from: the answer is the fixed abstention, with the closest passages listed.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from rag.embedder import Embedder
+from rag.evidence import ABSTAIN, EvidenceSelector, Sentence, Source, messages
+from rag.generator import Generator
+from rag.retrieval import Searcher
+from rag.text import overlap, sentence_spans
+
+_CITE = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    n: int
+    source: str
+    title: str
+    document_id: str
+    chunk_id: str
+    heading_path: tuple[str, ...]
+    page: int | None
+    start: int  # the supporting span in the document's canonical text
+    end: int
+    quote: str
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerSentence:
+    text: str
+    citations: tuple[Citation, ...]
+    support: float
+    supported: bool
+
+
+@dataclass
+class Answer:
+    question: str
+    text: str
+    sentences: list[AnswerSentence]
+    sources: list[Source]
+    abstained: bool
+    # Every kept sentence is supported and nothing had to be dropped.
+    supported: bool
+    mode: str
+    reason: str = ""
+    # Citations of sources that were not given, and sentences without any citation.
+    format_errors: int = 0
+    raw: str = ""
+    timings: dict[str, float] = field(default_factory=dict)
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """What `Answerer.stream` yields: sources first, then text pieces, then the final answer."""
+
+    kind: str  # "sources" | "token" | "answer"
+    sources: tuple[Source, ...] = ()
+    token: str = ""
+    answer: Answer | None = None
+
+
+class Answerer:
+    def __init__(
+        self,
+        searcher: Searcher,
+        embedder: Embedder,
+        generator: Generator | None,
+        selector: EvidenceSelector,
+        k: int = 8,
+        min_relevance: float = 0.35,
+        min_support: float = 0.5,
+        max_tokens: int = 120,
+    ) -> None:
+        self.searcher = searcher
+        self.embedder = embedder
+        self.generator = generator
+        self.selector = selector
+        self.k = k
+        self.min_relevance = min_relevance
+        self.min_support = min_support
+        self.max_tokens = max_tokens
+
+    def answer(
+        self, question: str, mode: str = "generate", documents: set[int] | None = None
+    ) -> Answer:
+        final = None
+        for event in self.stream(question, mode, documents):
+            if event.kind == "answer":
+                final = event.answer
+        assert final is not None
+        return final
+
+    def stream(
+        self, question: str, mode: str = "generate", documents: set[int] | None = None
+    ) -> Iterator[Event]:
+        t0 = time.perf_counter()
+        timings: dict[str, float] = {}
+        result = self.searcher.search(question, self.k, documents)
+        query = result.query
+        assert query is not None
+        qvec = (
+            query.vector if query.vector is not None else self.embedder.embed_query(query.question)
+        )
+        sources = self.selector.select(query.question, qvec, result.hits)
+        timings["retrieve_s"] = time.perf_counter() - t0
+        yield Event("sources", sources=tuple(sources))
+        best = max((s.relevance for s in sources), default=0.0)
+        if best < self.min_relevance:
+            yield Event(
+                "answer",
+                answer=self._abstain(question, sources, mode, "no relevant passage", timings, t0),
+            )
+            return
+        if mode == "extract" or self.generator is None:
+            yield Event("answer", answer=self._extract(question, sources, timings, t0))
+            return
+        prompt = messages(query.question, sources)
+        pieces: list[str] = []
+        for piece in self.generator.stream(prompt, self.max_tokens):
+            if not pieces:
+                timings["ttft_s"] = time.perf_counter() - t0
+            pieces.append(piece)
+            yield Event("token", token=piece)
+        timings["generate_s"] = time.perf_counter() - t0 - timings["retrieve_s"]
+        answer = self._verify(question, "".join(pieces), sources, timings, t0)
+        answer.prompt_tokens = sum(self.generator.count(m["content"]) for m in prompt)
+        answer.completion_tokens = self.generator.count(answer.raw)
+        yield Event("answer", answer=answer)
+
+    # -- verification ---------------------------------------------------------------------
+    def _verify(
+        self, question: str, raw: str, sources: list[Source], timings: dict[str, float], t0: float
+    ) -> Answer:
+        by_n = {s.n: s for s in sources}
+        if raw.strip().startswith(ABSTAIN[:24]) or not raw.strip():
+            return self._abstain(
+                question, sources, "generate", "the model abstained", timings, t0, raw
+            )
+        kept: list[AnswerSentence] = []
+        dropped = errors = 0
+        claims = [(text, cited) for text, cited in _split_answer(raw)]
+        vecs = self.embedder.embed([t for t, _ in claims]) if claims else np.zeros((0, 1))
+        for (text, cited), vec in zip(claims, vecs, strict=True):
+            errors += sum(1 for n in cited if n not in by_n) + (not cited)
+            cited = [n for n in cited if n in by_n] or list(by_n)  # uncited: check every source
+            sentence = self._support(text, vec, [by_n[n] for n in cited])
+            if sentence.supported:
+                kept.append(sentence)
+            else:
+                dropped += 1
+        if not kept:
+            return self._abstain(
+                question, sources, "generate", "no sentence was supported", timings, t0, raw
+            )
+        timings["total_s"] = time.perf_counter() - t0
+        text = " ".join(f"{s.text} " + "".join(f"[{c.n}]" for c in s.citations) for s in kept)
+        return Answer(
+            question,
+            text.strip(),
+            kept,
+            sources,
+            False,
+            dropped == 0,
+            "generate",
+            format_errors=errors,
+            raw=raw,
+            timings=timings,
+        )
+
+    def _support(self, text: str, vec: np.ndarray, cited: list[Source]) -> AnswerSentence:
+        """The best supporting sentence of each cited source; supported if any reaches the bar."""
+        citations, best_score = [], 0.0
+        sentences = [(src, s) for src in cited for s in src.sentences]
+        dense = self.embedder.embed([s.text for _, s in sentences]) @ vec if sentences else []
+        best_per: dict[int, tuple[float, int]] = {}
+        for i, (src, s) in enumerate(sentences):
+            score = max(overlap(text, s.text), float(dense[i]))
+            if score > best_per.get(src.n, (-1.0, 0))[0]:
+                best_per[src.n] = (score, i)
+        for _, (score, i) in sorted(best_per.items()):
+            if score >= self.min_support:
+                citations.append(_citation(sentences[i][0], sentences[i][1]))
+            best_score = max(best_score, score)
+        return AnswerSentence(text, tuple(citations), best_score, bool(citations))
+
+    def _extract(
+        self, question: str, sources: list[Source], timings: dict[str, float], t0: float
+    ) -> Answer:
+        """The best supporting sentence of the best sources, verbatim: no model, milliseconds."""
+        picks = sorted(
+            ((s, max(s.sentences, key=lambda x: x.score)) for s in sources),
+            key=lambda p: -p[1].score,
+        )[:2]
+        sentences = [
+            AnswerSentence(sent.text, (_citation(src, sent),), sent.score, True)
+            for src, sent in picks
+            if sent.score >= self.min_relevance
+        ]
+        timings["total_s"] = time.perf_counter() - t0
+        text = " ".join(f"{s.text} [{s.citations[0].n}]" for s in sentences)
+        return Answer(question, text, sentences, sources, False, True, "extract", timings=timings)
+
+    def _abstain(
+        self,
+        question: str,
+        sources: list[Source],
+        mode: str,
+        reason: str,
+        timings: dict[str, float],
+        t0: float,
+        raw: str = "",
+    ) -> Answer:
+        timings["total_s"] = time.perf_counter() - t0
+        return Answer(
+            question,
+            ABSTAIN,
+            [],
+            sources,
+            True,
+            True,
+            mode,
+            reason=reason,
+            raw=raw,
+            timings=timings,
+        )
+
+
+def _split_answer(raw: str) -> list[tuple[str, list[int]]]:
+    """Answer sentences without their [n] markers, and the numbers each cites."""
+    out: list[tuple[str, list[int]]] = []
+    text = raw.strip()
+    for a, b in sentence_spans(text, short=0):
+        piece = text[a:b]
+        # Markers that open a piece belong to the sentence before ("... it.[2][3] Done").
+        lead = re.match(r"(?:\s*\[\d+(?:\s*[,;]\s*\d+)*\])+", piece)
+        if lead is not None and out:
+            out[-1][1].extend(_numbers(lead.group(0)))
+            piece = piece[lead.end() :]
+        clean = re.sub(r"\s+([.,;:!?])", r"\1", " ".join(_CITE.sub("", piece).split()))
+        if clean.strip(" .;,"):
+            out.append((clean, _numbers(piece)))
+    return out
+
+
+def _numbers(text: str) -> list[int]:
+    return [int(n) for m in _CITE.finditer(text) for n in re.split(r"[,;\s]+", m.group(1)) if n]
+
+
+def _citation(source: Source, sentence: Sentence) -> Citation:
+    c = source.hit.chunk
+    return Citation(
+        source.n,
+        source.hit.source,
+        source.hit.title,
+        c.document_id,
+        c.id,
+        c.heading_path,
+        c.page_start,
+        sentence.start,
+        sentence.end,
+        sentence.text,
+    )
+
+
+def answer_json(a: Answer) -> dict[str, object]:
+    """The answer as the CLI's --json and the API return it."""
+    return {
+        "question": a.question,
+        "answer": a.text,
+        "abstained": a.abstained,
+        "supported": a.supported,
+        "mode": a.mode,
+        "reason": a.reason,
+        "sentences": [
+            {
+                "text": s.text,
+                "supported": s.supported,
+                "support": round(s.support, 3),
+                "citations": [citation_json(c) for c in s.citations],
+            }
+            for s in a.sentences
+        ],
+        "sources": [source_json(s) for s in a.sources],
+        "format_errors": a.format_errors,
+        "timings": {k: round(v, 3) for k, v in a.timings.items()},
+        "prompt_tokens": a.prompt_tokens,
+        "completion_tokens": a.completion_tokens,
+    }
+
+
+def citation_json(c: Citation) -> dict[str, object]:
+    return {
+        "n": c.n,
+        "source": c.source,
+        "title": c.title,
+        "document_id": c.document_id,
+        "chunk_id": c.chunk_id,
+        "heading_path": list(c.heading_path),
+        "page": c.page,
+        "start": c.start,
+        "end": c.end,
+        "quote": c.quote,
+    }
+
+
+def source_json(s: Source) -> dict[str, object]:
+    c = s.hit.chunk
+    return {
+        "n": s.n,
+        "source": s.hit.source,
+        "title": s.hit.title,
+        "document_id": c.document_id,
+        "chunk_id": c.id,
+        "heading_path": list(c.heading_path),
+        "page": c.page_start,
+        "start": s.start,
+        "end": s.end,
+        "text": s.text,
+        "relevance": round(s.relevance, 3),
+        "passage": c.text,
+    }

@@ -1,0 +1,133 @@
+"""Evidence for an answer: the sentences that matter, numbered, within a token budget.
+
+On a 2-core CPU the SLM reads a prompt at only ~100 tokens/s, so the prompt holds the few
+sentences (with a neighbour each side for context) that best match the question, not whole
+chunks by habit. Sentences are scored by the embedder (question-sentence cosine) plus word
+overlap; each source is a contiguous span of one chunk, so its citation is a span of the
+document. Prompts are assembled here and nowhere else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from rag.embedder import Embedder
+from rag.generator import Message
+from rag.text import overlap, sentence_spans
+from rag.types import Hit
+
+ABSTAIN = "I could not find this in the documents."
+SYSTEM = (
+    "You answer questions using only the numbered sources. Write one to three short "
+    "sentences. End each sentence with the number of the source it comes from, like [1]. "
+    f"If the sources do not answer the question, reply exactly: {ABSTAIN}"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    start: int  # absolute offsets in the document's canonical text
+    end: int
+    text: str
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """One numbered source of the prompt: a contiguous span of a retrieved chunk."""
+
+    n: int
+    hit: Hit
+    start: int
+    end: int
+    text: str
+    sentences: tuple[Sentence, ...]
+    # The best question-sentence score in it: how relevant the source is.
+    relevance: float
+
+
+class EvidenceSelector:
+    def __init__(
+        self,
+        embedder: Embedder,
+        count_tokens: Callable[[str], int],
+        budget_tokens: int = 220,
+        max_sources: int = 4,
+        context: int = 1,
+        max_chunks: int = 6,
+    ) -> None:
+        self.embedder = embedder
+        self.count = count_tokens
+        self.budget = budget_tokens
+        self.max_sources = max_sources
+        self.context = context
+        self.max_chunks = max_chunks
+
+    def select(self, question: str, qvec: np.ndarray, hits: Sequence[Hit]) -> list[Source]:
+        """Best sentences first; a source per chunk; sources dropped whole past the budget."""
+        per_hit = [self._sentences(h) for h in hits[: self.max_chunks]]
+        flat = [s for spans in per_hit for s in spans]
+        if not flat:
+            return []
+        vecs = self.embedder.embed([s.text for s in flat])
+        dense = vecs @ qvec
+        scored: list[list[Sentence]] = []
+        i = 0
+        for spans in per_hit:
+            row = []
+            for s in spans:
+                score = float(dense[i]) + 0.3 * overlap(question, s.text)
+                row.append(Sentence(s.start, s.end, s.text, score))
+                i += 1
+            scored.append(row)
+        order = sorted(
+            range(len(scored)), key=lambda j: -max((s.score for s in scored[j]), default=-1)
+        )
+        sources: list[Source] = []
+        used = 0
+        for j in order:
+            if len(sources) == self.max_sources or not scored[j]:
+                break
+            source = self._span(len(sources) + 1, hits[j], scored[j])
+            cost = self.count(source.text) + 12  # + its header line
+            if used + cost > self.budget and sources:
+                continue  # dropped whole; a smaller later source may still fit
+            sources.append(source)
+            used += cost
+        return sources
+
+    def _sentences(self, hit: Hit) -> list[Sentence]:
+        c = hit.chunk
+        return [
+            Sentence(c.start + a, c.start + b, c.text[a:b], 0.0) for a, b in sentence_spans(c.text)
+        ]
+
+    def _span(self, n: int, hit: Hit, sentences: list[Sentence]) -> Source:
+        """The best sentence with `context` neighbours each side, as one contiguous span."""
+        best = max(range(len(sentences)), key=lambda i: sentences[i].score)
+        lo, hi = max(0, best - self.context), min(len(sentences), best + self.context + 1)
+        chosen = tuple(sentences[lo:hi])
+        c = hit.chunk
+        start, end = chosen[0].start, chosen[-1].end
+        text = c.text[start - c.start : end - c.start]
+        return Source(n, hit, start, end, text, chosen, sentences[best].score)
+
+
+def header(source: Source) -> str:
+    hit = source.hit
+    parts = [hit.title]
+    if hit.chunk.heading_path:
+        parts.append(" > ".join(hit.chunk.heading_path))
+    if hit.chunk.page_start is not None:
+        parts.append(f"page {hit.chunk.page_start}")
+    return " | ".join(parts)
+
+
+def messages(question: str, sources: Sequence[Source]) -> list[Message]:
+    """The chat: fixed system prompt first (its KV cache is reused), then sources and question."""
+    blocks = [f"[{s.n}] {header(s)}\n{s.text}" for s in sources]
+    user = "Sources:\n" + "\n\n".join(blocks) + f"\n\nQuestion: {question}"
+    return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": user}]

@@ -1,0 +1,52 @@
+"""Sentences with their offsets: the unit of chunk boundaries, evidence and citations."""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable
+
+from rag.lexical import content_words
+
+
+@functools.cache
+def sentence_splitter() -> Callable[[str], list[str]]:
+    """NLTK punkt via llama-index (its data ships inside llama-index-core, no download). The
+    pieces concatenate back to the input exactly, so offsets are running sums."""
+    from llama_index.core.node_parser.text.utils import split_by_sentence_tokenizer
+
+    return split_by_sentence_tokenizer()
+
+
+def sentence_spans(text: str, short: int = 200) -> list[tuple[int, int]]:
+    """Spans of the sentences of `text`, whitespace trimmed. Blank lines always end a sentence
+    (a heading has no full stop); a paragraph under `short` characters is one sentence."""
+    spans = []
+    for para in re.finditer(r"\S(?:.*?\S)?(?=\s*\n\s*\n|\s*$)", text, re.DOTALL):
+        body = para.group(0)
+        pieces = sentence_splitter()(body) if len(body) > short else [body]
+        pos = para.start()
+        for piece in pieces:
+            a, b = pos, pos + len(piece)
+            pos = b
+            while a < b and text[a].isspace():
+                a += 1
+            while b > a and text[b - 1].isspace():
+                b -= 1
+            if a < b:
+                spans.append((a, b))
+    return spans
+
+
+_SUFFIX = re.compile(r"(?:ing|ed|es|s)$")
+
+
+def stems(text: str) -> set[str]:
+    """Content words, crudely stemmed: enough to see that 'charges' supports 'charging'."""
+    return {_SUFFIX.sub("", w) if len(w) > 4 else w for w in content_words(text)}
+
+
+def overlap(claim: str, source: str) -> float:
+    """Share of the claim's content words found in the source (0..1)."""
+    words = stems(claim)
+    return len(words & stems(source)) / len(words) if words else 0.0

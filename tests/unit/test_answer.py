@@ -1,0 +1,152 @@
+"""Prompt budget, citation parsing and support checks, with a scripted fake generator."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import pytest
+
+from rag.answer import Answerer, _split_answer, answer_json
+from rag.evidence import ABSTAIN, SYSTEM, EvidenceSelector, messages
+from rag.generator import Message, RepetitionGuard
+from rag.retrieval import Searcher, make_retrievers
+from rag.store import Collection, Store
+from tests.unit.fakes import FakeEmbedder
+from tests.unit.test_store import make_doc, write
+
+PUMP = [
+    "Priming the pump: fill the casing with water before the first start.",
+    "Replace the impeller seal every 2000 operating hours.",
+    "Noise from the bearing means the bearing grease is exhausted.",
+]
+
+
+class ScriptedGenerator:
+    """Replies with a fixed text, in pieces; records the prompts it was given."""
+
+    model_id = "scripted"
+
+    def __init__(self, reply: str) -> None:
+        self.reply = reply
+        self.prompts: list[list[Message]] = []
+
+    def count(self, text: str) -> int:
+        return len(text.split())
+
+    def stream(self, messages: Sequence[Message], max_tokens: int) -> Iterator[str]:
+        self.prompts.append(list(messages))
+        for word in self.reply.split(" "):
+            yield word + " "
+
+
+@pytest.fixture
+def coll(tmp_path: Path, embedder: FakeEmbedder) -> Collection:
+    c = Store(tmp_path).open_or_create("pumps", embedder.model_id, embedder.dim)
+    write(c, embedder, [make_doc("/d/pump.txt", "Pump manual", PUMP)])
+    return c
+
+
+def answerer(
+    coll: Collection, embedder: FakeEmbedder, gen: ScriptedGenerator | None, **kw: float
+) -> Answerer:
+    searcher = Searcher(coll, embedder, make_retrievers("hybrid"))
+    selector = EvidenceSelector(embedder, lambda t: len(t.split()), budget_tokens=80)
+    return Answerer(
+        searcher,
+        embedder,
+        gen,
+        selector,
+        min_relevance=kw.get("rel", 0.2),
+        min_support=kw.get("sup", 0.5),
+    )
+
+
+def test_citation_markers_are_parsed() -> None:
+    assert _split_answer("Fill the casing [1]. Replace the seal [1, 2].") == [
+        ("Fill the casing.", [1]),
+        ("Replace the seal.", [1, 2]),
+    ]
+    assert _split_answer("Fill it.[2][3] Done [1];") == [("Fill it.", [2, 3]), ("Done;", [1])]
+    assert _split_answer("No citation here.") == [("No citation here.", [])]
+
+
+def test_supported_sentences_carry_the_span_they_come_from(
+    coll: Collection, embedder: FakeEmbedder
+) -> None:
+    gen = ScriptedGenerator("Replace the impeller seal every 2000 operating hours [1].")
+    a = answerer(coll, embedder, gen).answer("When should the impeller seal be replaced?")
+    assert not a.abstained and a.supported
+    (sentence,) = a.sentences
+    (cite,) = sentence.citations
+    text = coll.catalog().document_text(cite.document_id)
+    assert text is not None and text[cite.start : cite.end] == cite.quote == PUMP[1]
+    assert a.text.endswith("[1]")
+    # The prompt: fixed system prompt first, numbered sources with their titles, the question.
+    system, user = gen.prompts[0]
+    assert system["content"] == SYSTEM
+    assert "[1] Pump manual" in user["content"] and "Question: When should" in user["content"]
+    assert answer_json(a)["sentences"][0]["citations"][0]["quote"] == PUMP[1]  # type: ignore[index]
+
+
+def test_unsupported_sentences_are_dropped_and_bad_citations_removed(
+    coll: Collection, embedder: FakeEmbedder
+) -> None:
+    gen = ScriptedGenerator(
+        "Replace the impeller seal every 2000 operating hours [1]. "
+        "The warranty lasts ninety years on Mars [1]. Fill the casing with water [7]."
+    )
+    a = answerer(coll, embedder, gen).answer("When should the impeller seal be replaced?")
+    assert [s.text for s in a.sentences] == [
+        "Replace the impeller seal every 2000 operating hours.",
+        "Fill the casing with water.",
+    ]
+    assert not a.supported  # something had to be dropped
+    assert a.format_errors == 1  # [7] was never given
+    assert "Mars" not in a.text
+
+
+def test_abstentions(coll: Collection, embedder: FakeEmbedder) -> None:
+    made_up = ScriptedGenerator("The pump is painted blue [1].")
+    a = answerer(coll, embedder, made_up).answer("When should the impeller seal be replaced?")
+    assert a.abstained and a.text == ABSTAIN and a.reason == "no sentence was supported"
+    assert a.sources  # the closest passages are still listed
+
+    honest = ScriptedGenerator(ABSTAIN)
+    assert (
+        answerer(coll, embedder, honest).answer("impeller seal hours").reason
+        == "the model abstained"
+    )
+
+    never = ScriptedGenerator("unused")
+    far = answerer(coll, embedder, never, rel=0.99).answer("Who won the 1998 world cup final?")
+    assert far.abstained and far.reason == "no relevant passage"
+    assert never.prompts == []  # no time spent generating
+
+
+def test_extract_mode_is_verbatim(coll: Collection, embedder: FakeEmbedder) -> None:
+    a = answerer(coll, embedder, None).answer("bearing grease noise", mode="extract")
+    assert a.mode == "extract" and not a.abstained
+    assert a.sentences[0].text == PUMP[2]
+    assert a.sentences[0].citations[0].quote == PUMP[2]
+
+
+def test_prompt_budget_drops_whole_sources(coll: Collection, embedder: FakeEmbedder) -> None:
+    searcher = Searcher(coll, embedder, make_retrievers("hybrid"))
+    hits = searcher.search("pump seal bearing", 5).hits
+    qvec = embedder.embed_query("pump seal bearing")
+    roomy = EvidenceSelector(embedder, lambda t: len(t.split()), budget_tokens=500, context=0)
+    tight = EvidenceSelector(embedder, lambda t: len(t.split()), budget_tokens=25, context=0)
+    assert len(roomy.select("pump seal bearing", qvec, hits)) == 3
+    kept = tight.select("pump seal bearing", qvec, hits)
+    assert len(kept) == 1  # one source fits with its header; the others are dropped whole
+    assert kept[0].text in PUMP
+    user = messages("q", kept)[1]["content"]
+    assert user.count("[1]") == 1 and "[2]" not in user
+
+
+def test_repetition_guard() -> None:
+    guard = RepetitionGuard(window=10, times=3)
+    assert not any(guard.looping(p) for p in ["The seal ", "is worn. "])
+    looped = [guard.looping("Replace it. ") for _ in range(6)]
+    assert looped[-1] and not looped[0]
