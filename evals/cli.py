@@ -14,6 +14,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from evals import answers as answers_eval
 from evals import beir, cuad, emanual
 from evals.common import Variant, chunker_for, collection_for, index_documents, parse_variant
 from ingest.pipeline import Ingestor, fingerprint
@@ -257,3 +258,122 @@ def _show(report: dict[str, Any], as_json: bool, columns: list[str]) -> None:
             *(f"{t[k]:.1f}" if k in t else "-" for k in ("search_p50_ms", "search_p95_ms")),
         )
     out.print(table)
+
+
+answers = typer.Typer(no_args_is_help=True, add_completion=False, help="Answer quality.")
+app.add_typer(answers, name="answers")
+Unanswerable = Annotated[
+    Path | None,
+    typer.Option(help="Questions the corpus cannot answer (either layout), for abstention."),
+]
+Limit = Annotated[int | None, typer.Option(help="Ask only this many questions (spread out).")]
+Mode = Annotated[str, typer.Option(help="generate or extract.")]
+
+
+def _answer_run(
+    dataset: str,
+    collection: str | None,
+    build: Build,
+    items: list[answers_eval.Item],
+    unanswerable: list[answers_eval.Item],
+    mode: str,
+    as_json: bool,
+) -> None:
+    settings = Settings()
+    emb = _embedder(settings)
+    with _store(settings, collection) as (store, name):
+        coll = collection_for(store, name, emb)
+        build(coll, Variant("default", settings))
+        gen = wiring.generator(settings) if mode == "generate" else None
+        answerer = wiring.answerer(settings, coll, emb, gen)
+        t0 = time.perf_counter()
+        report = answers_eval.evaluate(answerer, items, unanswerable, dataset, mode)
+    report = {
+        "dataset": dataset,
+        "n_questions": len(items),
+        **report,
+        "config": {
+            "mode": mode,
+            "generator": settings.generator.model,
+            "backend": settings.generator.backend,
+        },
+        "timings": {"eval_s": time.perf_counter() - t0},
+    }
+    if as_json:
+        print_json(report)
+        return
+    table = Table(title=f"{dataset}: {len(items)} questions, {len(unanswerable)} unanswerable")
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    for key, value in report["metrics"].items():  # type: ignore[attr-defined]
+        table.add_row(key, f"{value:.3f}")
+    out.print(table)
+
+
+@answers.command("emanual")
+@friendly_errors
+def answers_emanual(
+    corpus: Annotated[Path, typer.Option(help="Sections JSONL.")],
+    questions: Annotated[Path, typer.Option(help="Questions JSONL with answers.")],
+    unanswerable: Unanswerable = None,
+    collection: CollectionOpt = None,
+    limit: Limit = None,
+    mode: Mode = "generate",
+    as_json: AsJson = False,
+) -> None:
+    """Token F1 and ROUGE-L against the gold answers, citation precision, abstention."""
+    items = answers_eval.every(answers_eval.emanual_items(_exists(questions)), limit)
+    bad = (
+        []
+        if unanswerable is None
+        else answers_eval.every(answers_eval.load_any(_exists(unanswerable)), limit)
+    )
+
+    def build(coll: Collection, v: Variant) -> None:
+        emb = _embedder(v.settings)
+        index_documents(
+            coll,
+            emb,
+            chunker_for(v.settings, emb),
+            v.settings,
+            emanual.documents(_exists(corpus)),
+            for_stream(sys.stderr, quiet=as_json),
+        )
+
+    _answer_run("emanual", collection, build, items, bad, mode, as_json)
+
+
+@answers.command("cuad")
+@friendly_errors
+def answers_cuad(
+    contracts: Annotated[Path, typer.Option(help="Folder of contract .txt files.")],
+    questions: Annotated[Path, typer.Option(help="Questions JSON (LegalBench-RAG format).")],
+    unanswerable: Unanswerable = None,
+    collection: CollectionOpt = None,
+    limit: Limit = None,
+    mode: Mode = "generate",
+    as_json: AsJson = False,
+) -> None:
+    """Normalised match of short answers (Yes/No, dates, places), citation precision."""
+    files = sorted(contracts.glob("*.txt"))
+    if not files:
+        raise ConfigError(f"No .txt contracts in {contracts}.")
+    names = {f.name for f in files}
+    items = answers_eval.every(answers_eval.cuad_items(_exists(questions), names), limit)
+    bad = (
+        []
+        if unanswerable is None
+        else answers_eval.every(answers_eval.load_any(_exists(unanswerable)), limit)
+    )
+
+    def build(coll: Collection, v: Variant) -> None:
+        emb = _embedder(v.settings)
+        Ingestor(
+            coll,
+            emb,
+            chunker_for(v.settings, emb),
+            v.settings.ingest,
+            for_stream(sys.stderr, quiet=as_json),
+        ).run(files)
+
+    _answer_run("cuad", collection, build, items, bad, mode, as_json)

