@@ -92,7 +92,8 @@ def bench_bm25(n: int, queries: int = 200) -> dict[str, object]:
     with tempfile.TemporaryDirectory() as tmp:
         db = sqlite3.connect(Path(tmp) / "fts.sqlite")
         db.execute(
-            "CREATE VIRTUAL TABLE t USING fts5(body, tokenize='porter unicode61 remove_diacritics 2')"
+            "CREATE VIRTUAL TABLE t USING fts5(body, "
+            "tokenize='porter unicode61 remove_diacritics 2')"
         )
         t0 = time.perf_counter()
         for start in range(0, n, 50_000):

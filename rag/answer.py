@@ -334,5 +334,8 @@ def source_json(s: Source) -> dict[str, object]:
         "end": s.end,
         "text": s.text,
         "relevance": round(s.relevance, 3),
+        # The whole chunk, and where it starts in the document, so a page can show the quoted
+        # span highlighted inside its passage.
         "passage": c.text,
+        "passage_start": c.start,
     }

@@ -33,6 +33,7 @@ def repair_mojibake(s: str) -> str:
         return s.encode("latin-1").decode("utf-8")
     except UnicodeError:
         pass
+
     # Some fragments mix mojibake with characters that were decoded correctly ("microSD™"),
     # so the whole-string round trip fails: repair each mojibake run on its own instead.
     def fix(m: re.Match[str]) -> str:
@@ -52,7 +53,7 @@ def slugify(title: str) -> str:
 
 
 def section_html(sid: str, sec: dict, depth: int, child_heading_ids: set[str]) -> str:
-    """One section's fragments, cleaned, wrapped in <section id=...> with its heading re-levelled."""
+    """One section's fragments, cleaned, in <section id=...> with its heading re-levelled."""
     # The BOM (\ufeff, mojibake "ï»¿") appears inside a few fragments; it is not text.
     fragments = [repair_mojibake(f).replace("\ufeff", "") for f in sec["html"]]
     soup = BeautifulSoup("".join(fragments), "html.parser")
@@ -75,7 +76,7 @@ def section_html(sid: str, sec: dict, depth: int, child_heading_ids: set[str]) -
 
 def page_html(chapter: str, body: str) -> str:
     return (
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         f"<title>Galaxy S10 manual — {chapter}</title>\n</head>\n<body>\n{body}</body>\n</html>\n"
     )
 
@@ -107,8 +108,11 @@ def build(source: Path) -> list[Path]:
             sec = sections[sid]
             path = sec["section_hierarchy"].split(">")
             children = [s for s in sids if sid in sections[s]["section_hierarchy"].split(">")[:-1]]
-            copied = [c for c in children
-                      if first_heading_id[c] and f'id="{first_heading_id[c]}"' in "".join(sec["html"])]
+            copied = [
+                c
+                for c in children
+                if first_heading_id[c] and f'id="{first_heading_id[c]}"' in "".join(sec["html"])
+            ]
             parts.append(section_html(sid, sec, len(path), {first_heading_id[c] for c in copied}))
             # The parent's "text" holds the same copies, so leave them out of the expectation.
             expected += alnum_count(" ".join(sec["text"]))
@@ -130,8 +134,10 @@ def check_page(path: Path, chapter: str, n_sections: int, expected_alnum: int) -
     got = alnum_count(text)
     assert abs(got - expected_alnum) <= 0.02 * expected_alnum, (path, got, expected_alnum)
     assert "\u00e2\x80" not in text and "\u00c2" not in text, f"mojibake left in {path}"
-    print(f"{path.name}: {n_sections} sections, {len(text)} chars; "
-          f"{got} letters/digits vs {expected_alnum} in the source text")
+    print(
+        f"{path.name}: {n_sections} sections, {len(text)} chars; "
+        f"{got} letters/digits vs {expected_alnum} in the source text"
+    )
 
 
 if __name__ == "__main__":

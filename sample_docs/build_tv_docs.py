@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import re
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from docx import Document
@@ -27,12 +27,16 @@ OUT_DIR = HERE / "manuals"
 # The TV corpus has no section hierarchy (the field is empty), only sections in manual order.
 # Levels are assigned by hand from the manual's structure: chapter (1) > topic (2, Title Case,
 # usually a one-line introduction) > task (3, sentence case). Anything not listed is level 3.
-REMOTE_IDS = range(17, 67)     # Connections .. Entering Text using the remote control's microphone
-REMOTE_LEVELS = {17: 1, 53: 1} | {i: 2 for i in (18, 19, 20, 27, 29, 33, 38, 40, 44, 48,
-                                                 54, 55, 56, 57, 58, 60, 65)}
+REMOTE_IDS = range(17, 67)  # Connections .. Entering Text using the remote control's microphone
+REMOTE_LEVELS = {17: 1, 53: 1} | {
+    i: 2 for i in (18, 19, 20, 27, 29, 33, 38, 40, 44, 48, 54, 55, 56, 57, 58, 60, 65)
+}
 SETTINGS_IDS = range(128, 175)  # Picture and Sound .. Restoring the TV to the factory settings
-SETTINGS_LEVELS = ({128: 1, 148: 1} | {i: 2 for i in (129, 132, 137, 141, 144, 149, 152, 155, 158, 160)}
-                   | {i: 4 for i in range(162, 173)})  # the accessibility functions under 161
+SETTINGS_LEVELS = (
+    {128: 1, 148: 1}
+    | {i: 2 for i in (129, 132, 137, 141, 144, 149, 152, 155, 158, 160)}
+    | {i: 4 for i in range(162, 173)}
+)  # the accessibility functions under 161
 
 PAGE_NUMBER = re.compile(r"^- \d+ -$")  # page footers ("- 38 -") left by the PDF text extraction
 SENTENCE_END = re.compile(r"[.!?:]$")
@@ -58,7 +62,7 @@ def paragraphs(text: str) -> list[list[str]]:
 
 
 def join_lines(lines: list[str]) -> str:
-    """One line of text for a paragraph; no space before punctuation that starts a line (", the")."""
+    """One line of text per paragraph; no space before punctuation that starts a line (", the")."""
     out = lines[0]
     for line in lines[1:]:
         out += line if line[0] in ",.;:)" else " " + line
@@ -71,8 +75,10 @@ def load(source: Path) -> dict[int, dict]:
 
 
 def write_markdown(sections: dict[int, dict], out: Path) -> None:
-    parts = ["<!-- Samsung Smart TV e-Manual (text (c) Samsung), from the E-Manual QA data set; "
-             "rebuilt by sample_docs/build_tv_docs.py. -->\n"]
+    parts = [
+        "<!-- Samsung Smart TV e-Manual (text (c) Samsung), from the E-Manual QA data set; "
+        "rebuilt by sample_docs/build_tv_docs.py. -->\n"
+    ]
     for i in REMOTE_IDS:
         sec = sections[i]
         parts.append(f"{'#' * REMOTE_LEVELS.get(i, 3)} {sec['title']}\n")
@@ -89,9 +95,11 @@ def write_docx(sections: dict[int, dict], out: Path) -> None:
     props.title = "Samsung Smart TV e-Manual — Picture and Sound, System and Support"
     props.author = "Samsung Electronics"
     props.subject = "Samsung Smart TV settings"
-    props.comments = ("Text (c) Samsung, from the E-Manual QA data set (Nandy et al., 2021); "
-                      "rebuilt by sample_docs/build_tv_docs.py.")
-    props.created = props.modified = datetime.now(timezone.utc)  # the template says 2013
+    props.comments = (
+        "Text (c) Samsung, from the E-Manual QA data set (Nandy et al., 2021); "
+        "rebuilt by sample_docs/build_tv_docs.py."
+    )
+    props.created = props.modified = datetime.now(UTC)  # the template says 2013
     for i in SETTINGS_IDS:
         sec = sections[i]
         doc.add_heading(sec["title"], level=SETTINGS_LEVELS.get(i, 3))
@@ -102,6 +110,7 @@ def write_docx(sections: dict[int, dict], out: Path) -> None:
 
 def check(sections: dict[int, dict], md: Path, docx_path: Path) -> None:
     """Every word of the chosen sections (page footers aside) is in the output, in order."""
+
     def words(ids: range) -> list[str]:
         text = "\n".join(sections[i]["title"] + "\n" + sections[i]["text"] for i in ids)
         kept = [ln for ln in text.split("\n") if not PAGE_NUMBER.match(ln.strip())]
@@ -115,8 +124,10 @@ def check(sections: dict[int, dict], md: Path, docx_path: Path) -> None:
     n_headings = sum(p.style.name.startswith("Heading") for p in doc.paragraphs)
     assert n_headings == len(SETTINGS_IDS), n_headings
     print(f"{md.name}: {len(REMOTE_IDS)} sections, {len(md_words)} words")
-    print(f"{docx_path.name}: {len(SETTINGS_IDS)} sections, {len(docx_words)} words, "
-          f"title {doc.core_properties.title!r}")
+    print(
+        f"{docx_path.name}: {len(SETTINGS_IDS)} sections, {len(docx_words)} words, "
+        f"title {doc.core_properties.title!r}"
+    )
 
 
 if __name__ == "__main__":
@@ -124,7 +135,10 @@ if __name__ == "__main__":
     source = Path(arg) if Path(arg).is_absolute() else (REPO_ROOT / arg).resolve()
     sections = load(source)
     OUT_DIR.mkdir(parents=True, exist_ok=True)
-    md, docx_path = OUT_DIR / "samsung-smart-tv-remote.md", OUT_DIR / "samsung-smart-tv-settings.docx"
+    md, docx_path = (
+        OUT_DIR / "samsung-smart-tv-remote.md",
+        OUT_DIR / "samsung-smart-tv-settings.docx",
+    )
     write_markdown(sections, md)
     write_docx(sections, docx_path)
     check(sections, md, docx_path)
