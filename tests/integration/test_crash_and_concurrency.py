@@ -115,6 +115,9 @@ def test_writers_exclude_each_other_and_readers_see_whole_generations(
     index_dir: Path, corpus: Path, cli: CLI, embedder: LazyEmbedder
 ) -> None:
     folder = index_dir / "busy"
+    # Load the reader's model first: loading it inside the loop below takes longer than the
+    # whole ingestion on a busy machine, and the reader would then see only one generation.
+    embedder.load()
     writer = start_ingest(index_dir, corpus, "busy")
     try:
         wait_for(lambda: generation(folder) >= 1)
