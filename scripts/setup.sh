@@ -11,6 +11,19 @@ if [ ! -x .venv/bin/python ]; then
     .venv/bin/pip install --quiet --upgrade pip
 fi
 
+# The browser tests (tests/web) drive Debian's chromium through Playwright, which never downloads
+# a browser of its own. Installed once, system-wide; without it only tests/web fail, saying so.
+if [ ! -x /usr/bin/chromium ]; then
+    if [ "$(id -u)" -eq 0 ]; then sudo=""; elif command -v sudo >/dev/null; then sudo="sudo -n"; else sudo=none; fi
+    if [ "$sudo" != none ] && command -v apt-get >/dev/null; then
+        { $sudo apt-get update -q && $sudo apt-get install -y -q chromium; } ||
+            echo "setup: could not install chromium; install it (apt-get install chromium) to run tests/web" >&2
+    else
+        echo "setup: /usr/bin/chromium is missing and apt-get needs root or sudo here;" \
+            "install Debian's chromium to run tests/web" >&2
+    fi
+fi
+
 stamp=.venv/.sabio-installed
 want=$(cat pyproject.toml constraints.txt | sha256sum | cut -d' ' -f1)
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then

@@ -34,9 +34,9 @@ export class AnswerView {
         h(
           "ul",
           { class: "how" },
-          h("li", {}, icon("check"), "Every sentence cites the file, page and section it came from."),
-          h("li", {}, icon("search"), "Click a marker like ", h("span", { class: "cite static" }, "1"), " to see the quoted passage."),
-          h("li", {}, icon("alert"), "If the documents don't hold the answer, sabio says so."),
+          h("li", {}, icon("check"), h("span", {}, "Every sentence cites the file, page and section it came from.")),
+          h("li", {}, icon("search"), h("span", {}, "Click a marker like ", h("span", { class: "cite static" }, "1"), " to see the quoted passage.")),
+          h("li", {}, icon("alert"), h("span", {}, "If the documents don't hold the answer, sabio says so.")),
         ),
       ),
     );

@@ -161,7 +161,7 @@ export function explain(err) {
     case 415:
       return {
         title: "That file type is not supported",
-        detail: `${detail} Upload PDF, Word (DOCX), HTML, Markdown or plain-text files.`,
+        detail: detail || "Upload PDF, Word (DOCX), HTML, Markdown or plain-text files.",
       };
     case 400:
     case 422:
@@ -170,6 +170,10 @@ export function explain(err) {
       const wait = err.retryAfter == null ? "a moment" : `${err.retryAfter} s`;
       return { title: "sabio is busy", detail: `Many questions are being answered right now. Try again in ${wait}.` };
     }
+    case 503:
+      return { title: "sabio is not ready yet", detail: `${detail} Try again in a moment.` };
+    case 504:
+      return { title: "That took too long", detail: `${detail} Try again, or ask a narrower question.` };
     default:
       if (err.status >= 500) {
         return { title: "The server ran into a problem", detail: `${detail} Try again in a moment.` };

@@ -4,11 +4,13 @@
 import { AnswerView } from "./answer.js";
 import { Api, ApiError, explain } from "./api.js";
 import { DocumentsPanel } from "./documents.js";
-import { $, h, icon } from "./dom.js";
+import { $, alertBody, fill, h, icon } from "./dom.js";
 import { PassageDialog } from "./passage.js";
 
 const STORE = { key: "sabio.key", collection: "sabio.collection", mode: "sabio.mode" };
 const EDITORS = new Set(["editor", "admin"]);
+// An `error` event arrives after the 200 status line, so its status comes from its type.
+const STATUS_OF = { QueueFull: 429, Timeout: 504, Unavailable: 503, Forbidden: 403, NotFound: 404, InvalidRequest: 422 };
 
 const state = { api: null, me: null, collections: [], collection: null, controller: null, last: null };
 
@@ -59,7 +61,7 @@ function showSignIn(message = null) {
   $("#signin").hidden = false;
   const box = $("#signin-error");
   box.hidden = !message;
-  if (message) box.replaceChildren(icon("alert"), h("div", {}, h("strong", {}, message.title), h("p", {}, message.detail)));
+  if (message) fill(box, alertBody(message));
   $("#api-key").focus();
 }
 
@@ -146,7 +148,7 @@ async function ask(question, mode) {
           view.final(data);
         } else if (event === "error") {
           const e = data.error || {};
-          throw new ApiError(e.status || 500, e.type || "error", e.message || "The answer could not be finished.");
+          throw new ApiError(STATUS_OF[e.type] ?? 500, e.type || "error", e.message || "The answer could not be finished.");
         }
       },
       controller.signal,
@@ -248,6 +250,7 @@ $("#question").addEventListener("keydown", (e) => {
   }
 });
 $("#question").addEventListener("input", (e) => autosize(e.target));
+window.addEventListener("resize", () => autosize($("#question")));
 
 for (const radio of document.querySelectorAll("input[name=mode]")) {
   radio.addEventListener("change", () => localStorage.setItem(STORE.mode, currentMode()));

@@ -2,7 +2,7 @@
 // following the ingestion job until every file has a result.
 
 import { explain } from "./api.js";
-import { fill, h, icon, plural } from "./dom.js";
+import { alertBody, fill, h, icon, plural } from "./dom.js";
 
 const ACCEPT = ".pdf,.docx,.html,.htm,.md,.markdown,.txt";
 const POLL_MS = [400, 700, 1000, 1500, 2000]; // quick at first, then gentler
@@ -52,9 +52,8 @@ export class DocumentsPanel {
       this.render(documents);
     } catch (err) {
       if (gen !== this.generation) return;
-      const { title, detail } = explain(err);
       this.count.textContent = "";
-      this.list.replaceChildren(h("li", { class: "alert error", role: "alert" }, h("strong", {}, title), " ", detail));
+      this.list.replaceChildren(h("li", { class: "alert error", role: "alert" }, alertBody(explain(err))));
     }
   }
 
@@ -188,7 +187,7 @@ export class DocumentsPanel {
       e.preventDefault();
       const metadata = meta.value.trim();
       if (metadata && !isObject(metadata)) {
-        error.textContent = 'Metadata must be a JSON object, like {"department": "legal"}.';
+        fill(error, alertBody({ title: "Metadata must be a JSON object", detail: 'For example {"department": "legal"}.' }));
         error.hidden = false;
         return;
       }
@@ -199,8 +198,7 @@ export class DocumentsPanel {
         choose([]);
         this.follow(job.job_id, job.files);
       } catch (err) {
-        const { title, detail } = explain(err);
-        error.replaceChildren(h("strong", {}, title), " ", detail);
+        fill(error, alertBody(explain(err)));
         error.hidden = false;
         submit.disabled = false;
       }
@@ -222,8 +220,7 @@ export class DocumentsPanel {
       try {
         job = await this.api().job(jobId);
       } catch (err) {
-        const { title, detail } = explain(err);
-        card.replaceChildren(h("div", { class: "alert error", role: "alert" }, h("strong", {}, title), " ", detail));
+        card.replaceChildren(h("div", { class: "alert error", role: "alert" }, alertBody(explain(err))));
         return;
       }
     }

@@ -45,6 +45,11 @@ export function icon(name, cls = "icon") {
 
 export const $ = (sel, root = document) => root.querySelector(sel);
 
+/** The inside of an .alert: an icon, a bold title and the sentence that says what to do. */
+export function alertBody({ title, detail }) {
+  return [icon("alert"), h("div", {}, h("strong", {}, title), detail && h("p", {}, detail))];
+}
+
 /** The file name of a stored source path ("/x/y/Contract.pdf" -> "Contract.pdf"). */
 export function fileName(source) {
   const s = String(source || "");
