@@ -64,6 +64,7 @@ class Site:
     url: str
     editor_key: str
     reader_key: str
+    keys: Path  # the key store, for tests that make or revoke their own keys
 
 
 @pytest.fixture(scope="session")
@@ -107,7 +108,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         assert time.monotonic() < deadline, f"the server did not start in {STARTUP_S} s"
         time.sleep(0.1)
     try:
-        yield Site(f"http://127.0.0.1:{port}", editor, reader)
+        yield Site(f"http://127.0.0.1:{port}", editor, reader, index_dir / "keys.sqlite")
     finally:
         server.should_exit = True
         thread.join(timeout=30)

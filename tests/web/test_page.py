@@ -4,8 +4,11 @@ and get friendly messages for a wrong key and an unsupported file."""
 
 from __future__ import annotations
 
-from playwright.sync_api import Page, expect
+import json
 
+from playwright.sync_api import Page, Route, expect
+
+from rag.keys import KeyStore
 from tests.web.conftest import COLLECTION, Shoot, Site
 
 SAMPLE_FILE = "samsung-smart-tv-remote.md"
@@ -184,3 +187,59 @@ def test_upload_follows_the_job_and_answers_from_the_new_file(
     expect(page.get_by_test_id("answer-text")).to_contain_text("45 days", timeout=ANSWER_MS)
     expect(page.locator(".cite-card .file").first).to_have_text("returns-policy.md")
     shoot(page, "answer-from-upload")
+
+    # Deleting takes two clicks (the first one arms the button), then the list shrinks.
+    delete = page.get_by_role("button", name="Delete returns-policy.md")
+    delete.click()
+    expect(delete).to_contain_text("Delete?")
+    delete.click()
+    expect(page.locator(".doc-name")).to_have_text([SAMPLE_FILE])
+    expect(page.locator(".toast").last).to_contain_text("returns-policy.md was removed")
+
+
+def test_revoked_key_returns_to_sign_in(page: Page, site: Site) -> None:
+    keys = KeyStore(site.keys)
+    key, secret = keys.create("Temp Reader", "reader", [COLLECTION])
+    sign_in(page, site, secret)
+    keys.revoke(key.id)
+    keys.close()
+    ask(page, QUESTION, "Extract")
+    expect(page.locator("#signin-error")).to_contain_text("Please sign in again")
+    expect(page.locator("#workspace")).to_be_hidden()
+    # The key is forgotten: a reload does not sign in with it again.
+    page.reload()
+    expect(page.get_by_label("API key")).to_be_empty()
+    expect(page.locator("#workspace")).to_be_hidden()
+
+
+def test_busy_and_failing_server_are_explained(page: Page, site: Site, shoot: Shoot) -> None:
+    """A full answer queue (429 + Retry-After) and a server fault, as the API reports them;
+    they are hard to provoke on demand, so the browser is handed those responses."""
+    sign_in(page, site, site.reader_key)
+    replies = [
+        (429, {"Retry-After": "2"}, "QueueFull", "Too many answers are waiting; try again."),
+        (500, {}, "InternalError", "Something went wrong on the server."),
+    ]
+
+    def reply(route: Route) -> None:
+        status, headers, kind, message = replies.pop(0)
+        body = json.dumps({"error": {"type": kind, "message": message}})
+        route.fulfill(status=status, headers=headers, content_type="application/json", body=body)
+
+    page.route("**/v1/collections/*/query", reply)
+    ask(page, QUESTION, "Extract")
+    alert = page.locator("#answer [role=alert]")
+    expect(alert).to_contain_text("sabio is busy")
+    expect(alert).to_contain_text("Try again in 2 s")
+    retry = alert.get_by_role("button")
+    expect(retry).to_be_disabled()
+    shoot(page, "busy")
+    expect(retry).to_be_enabled(timeout=5_000)
+    retry.click()
+    expect(alert).to_contain_text("The server ran into a problem")
+    expect(alert).to_contain_text("Something went wrong on the server.")
+    shoot(page, "server-error")
+    # With the server itself answering again, the same question gets its answer.
+    page.unroute("**/v1/collections/*/query")
+    alert.get_by_role("button", name="Try again").click()
+    expect(page.get_by_test_id("answer-text")).to_contain_text("CAT 7", timeout=ANSWER_MS)
