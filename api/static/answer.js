@@ -21,6 +21,7 @@ export class AnswerView {
   }
 
   empty(collection) {
+    this.root.removeAttribute("aria-busy");
     const stats = collection
       ? `${plural(collection.documents, "document")} · ${plural(collection.chunks, "passage")} indexed`
       : "";
@@ -55,6 +56,9 @@ export class AnswerView {
       h("div", { class: "skeleton" }, h("span"), h("span"), h("span")),
     );
     this.root.replaceChildren(this.card);
+    // Screen readers hold the live region's announcements until the answer is final, rather
+    // than reading every streamed token.
+    this.root.setAttribute("aria-busy", "true");
   }
 
   sources(list) {
@@ -87,11 +91,13 @@ export class AnswerView {
     this.draftEl.classList.add("stopped");
     if (!this.draft) this.draftEl.remove();
     this.draftEl = null;
+    this.root.removeAttribute("aria-busy");
   }
 
   final(answer) {
     const card = answer.abstained ? abstention(answer, this.onOpen) : verified(answer, this.onOpen);
     this.root.replaceChildren(card);
+    this.root.removeAttribute("aria-busy");
     this.draftEl = null;
   }
 
@@ -109,6 +115,7 @@ export class AnswerView {
       ),
     );
     if (err.retryAfter) countdown(retry, err.retryAfter);
+    this.root.removeAttribute("aria-busy");
     this.draftEl = null;
   }
 }
