@@ -11,11 +11,12 @@ import typer
 from rich.table import Table
 
 from ingest.chunk import Chunker
-from ingest.pipeline import Ingestor, RunSummary, document_id, dry_run
+from ingest.pipeline import Ingestor, Labels, RunSummary, document_id, dry_run
 from ingest.progress import for_stream
 from rag import wiring
 from rag.console import display_path, err, friendly_errors, out, print_json
 from rag.errors import CollectionLocked, ConfigError, DocumentNotFound
+from rag.keys import check_groups
 from rag.settings import Settings
 from rag.store import Collection as StoredCollection
 from rag.writer import open_writer
@@ -43,9 +44,21 @@ def run(
     wait: Annotated[
         float, typer.Option(help="Seconds to wait for another writer of this collection.")
     ] = 0.0,
+    acl_group: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--acl-group",
+            help="Only keys of this group may see these documents (repeat for several). "
+            "Without it, documents keep the groups they have; new ones get none.",
+        ),
+    ] = None,
+    public: Annotated[
+        bool, typer.Option("--public", help="Remove the ACL groups of these documents.")
+    ] = False,
     as_json: AsJson = False,
 ) -> None:
     """Add new files, re-index changed ones, delete vanished ones; skip the rest."""
+    labels = _labels(acl_group, public)
     settings = Settings()
     store = wiring.store(settings)
     emb = wiring.embedder(settings)
@@ -59,7 +72,7 @@ def run(
         coll = store.open_or_create(collection, emb.model_id, emb.dim)
         progress = for_stream(sys.stderr, quiet=as_json)
         summary = Ingestor(coll, emb, chunker, settings.ingest, progress).run(
-            paths, keep_missing=keep_missing, wait_s=wait
+            paths, keep_missing=keep_missing, wait_s=wait, labels=labels
         )
     if as_json:
         print_json(summary.to_json())
@@ -67,6 +80,14 @@ def run(
         _print_summary(summary)
     if not summary.ok:
         raise typer.Exit(1)
+
+
+def _labels(groups: list[str] | None, public: bool) -> Labels:
+    if public and groups:
+        raise ConfigError("Pass either --acl-group or --public, not both.")
+    if public:
+        return Labels(groups=())
+    return Labels(groups=None if not groups else check_groups(groups))
 
 
 def _print_summary(summary: RunSummary) -> None:
@@ -167,7 +188,9 @@ def ls(collection: CollectionOpt, as_json: AsJson = False) -> None:
     """List the documents of a collection."""
     settings = Settings()
     coll = _existing(settings, collection)
-    docs = coll.catalog().documents(collection)
+    catalog = coll.catalog()
+    docs = catalog.documents(collection)
+    groups = catalog.acl_groups()
     if as_json:
         print_json(
             [
@@ -181,6 +204,8 @@ def ls(collection: CollectionOpt, as_json: AsJson = False) -> None:
                     "version": d.version,
                     "sha256": d.sha256,
                     "indexed_at": d.indexed_at,
+                    "acl_groups": list(groups.get(d.id, ())),
+                    "metadata": d.metadata,
                     "diagnostics": list(d.diagnostics),
                 }
                 for d in docs

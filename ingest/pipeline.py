@@ -42,6 +42,20 @@ class FileResult:
     error: str | None = None
     # Problems that did not stop the file, e.g. PDF pages without a text layer.
     diagnostics: list[str] = field(default_factory=list)
+    # Its ACL groups or metadata changed (also for an unchanged file, without re-embedding).
+    labels_changed: bool = False
+
+
+@dataclass(frozen=True)
+class Labels:
+    """ACL groups and metadata that a run gives each of its files' documents.
+
+    None keeps what a document already has (a new document gets none): forgetting the flag
+    on a later run must never make a restricted document public.
+    """
+
+    groups: tuple[str, ...] | None = None
+    metadata: dict[str, str] | None = None
 
 
 @dataclass
@@ -138,17 +152,24 @@ class Ingestor:
         self.settings = settings
         self.progress: Progress = NoProgress() if progress is None else progress
         self.fingerprint = fingerprint(chunker)
+        self.labels = Labels()
 
     def run(
-        self, paths: Sequence[Path], keep_missing: bool = False, wait_s: float = 0.0
+        self,
+        paths: Sequence[Path],
+        keep_missing: bool = False,
+        wait_s: float = 0.0,
+        labels: Labels | None = None,
     ) -> RunSummary:
         t0 = time.perf_counter()
         summary = RunSummary(collection=self.collection.name, dry_run=False)
+        self.labels = Labels() if labels is None else labels
         with open_writer(self.collection, wait_s) as writer:
             plan = plan_files(writer.catalog, paths, self.chunker, keep_missing)
             job = writer.catalog.start_job("ingest", pid=_pid())
             summary.results += [FileResult(s.source, "failed", error=s.reason) for s in plan.failed]
             summary.generation = self._apply_cheap_changes(writer, plan, summary)
+            self._relabel_unchanged(writer.catalog, summary)
             todo = [(f, None) for f in plan.add] + list(plan.update)
             self.progress.start(len(todo))
             parsed = (self._parse(f, old, plan.hashes.get(f.source)) for f, old in todo)
@@ -204,6 +225,36 @@ class Ingestor:
         summary.results += [FileResult(f.source, "unchanged") for f in plan.unchanged]
         summary.results += [FileResult(f.source, "unchanged") for f, _ in plan.touch]
         return writer.commit()
+
+    def _relabel_unchanged(self, catalog: Catalog, summary: RunSummary) -> None:
+        """New groups or metadata for files whose content did not change: one transaction,
+        nothing re-embedded, no new vector generation (the vectors did not change)."""
+        if self.labels.groups is None and self.labels.metadata is None:
+            return
+        stored = catalog.stored_files()
+        catalog.conn.execute("BEGIN IMMEDIATE")
+        try:
+            for r in summary.results:
+                if r.status == "unchanged" and r.source in stored:
+                    r.labels_changed = self._apply_labels(catalog, stored[r.source].rowid)
+            catalog.conn.execute("COMMIT")
+        except BaseException:
+            catalog.conn.execute("ROLLBACK")
+            raise
+
+    def _apply_labels(self, catalog: Catalog, rowid: int) -> bool:
+        """Give the document this run's labels; True if that changed anything."""
+        groups, metadata = catalog.labels(rowid)
+        want_groups = self.labels.groups
+        want_metadata = self.labels.metadata
+        if want_groups is not None and tuple(sorted(set(want_groups))) == groups:
+            want_groups = None
+        if want_metadata == metadata:
+            want_metadata = None
+        if want_groups is None and want_metadata is None:
+            return False
+        catalog.set_labels(rowid, want_groups, want_metadata)
+        return True
 
     def _parse(self, state: FileState, existing: StoredFile | None, digest: str | None) -> _Parsed:
         t0 = time.perf_counter()
@@ -269,9 +320,15 @@ class Ingestor:
             fresh -= counted
             p.result.embedded = len(counted)
             p.result.seconds += embed_seconds * len(counted) / max(len(new), 1)
-            writer.upsert(
-                self._document(p), p.doc.text, self.fingerprint, p.existing, p.chunks, p.keys
-            )
+            # An update keeps the document's metadata unless the run gives new metadata.
+            kept = {} if p.existing is None else writer.catalog.labels(p.existing.rowid)[1]
+            doc = self._document(p, kept)
+            writer.upsert(doc, p.doc.text, self.fingerprint, p.existing, p.chunks, p.keys)
+            # Labels go in the same transaction as the content: a new or changed document is
+            # never visible, even for a moment, without its ACL groups.
+            rowid = writer.catalog.document_rowid(doc.id)
+            assert rowid is not None
+            p.result.labels_changed = self._apply_labels(writer.catalog, rowid)
         generation = writer.commit()
         summary.chunks_embedded += len(new)
         for p in batch:
@@ -279,7 +336,7 @@ class Ingestor:
             self.progress.file_done(p.state.source, p.result.status, p.result.chunks, None)
         return generation
 
-    def _document(self, p: _Parsed) -> Document:
+    def _document(self, p: _Parsed, metadata: dict[str, str]) -> Document:
         return Document(
             id=document_id(p.state.source),
             collection=self.collection.name,
@@ -293,6 +350,7 @@ class Ingestor:
             pages=p.doc.pages,
             n_chunks=len(p.chunks),
             indexed_at=time.time(),
+            metadata=metadata,
             diagnostics=p.doc.diagnostics,
         )
 

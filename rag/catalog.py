@@ -1,4 +1,4 @@
-"""The SQLite catalog of a collection: documents, chunks, their vectors, BM25, the job log.
+"""The SQLite catalog of a collection: documents, chunks, their vectors, BM25, ACLs, the job log.
 
 WAL mode, so readers never block the writer and each reader sees one committed snapshot. The
 catalog is the source of truth: the FAISS file is derived from the `vectors` table and tied to it
@@ -11,7 +11,7 @@ import json
 import re
 import sqlite3
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -80,6 +80,16 @@ CREATE VIRTUAL TABLE IF NOT EXISTS chunks_vocab USING fts5vocab(chunks_fts, 'row
 CREATE VIRTUAL TABLE IF NOT EXISTS documents_fts USING fts5(
     title, head, tokenize = 'porter unicode61 remove_diacritics 2'
 );
+-- ACL groups of a document. A document without any is visible to every caller who may use
+-- the collection; one with groups only to callers sharing one of them. A table of its own (not
+-- a column) so a caller's visible documents are one indexed query, and so catalogs made before
+-- ACLs existed gain it in place, on open, with nothing to migrate.
+CREATE TABLE IF NOT EXISTS document_groups (
+    document INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    grp TEXT NOT NULL,
+    PRIMARY KEY (document, grp)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS document_groups_by_group ON document_groups(grp, document);
 CREATE TABLE IF NOT EXISTS jobs (
     id INTEGER PRIMARY KEY,
     kind TEXT NOT NULL,
@@ -90,6 +100,15 @@ CREATE TABLE IF NOT EXISTS jobs (
     summary TEXT
 );
 """
+
+
+# A set of row ids as one SQL parameter: `x IN (SELECT value FROM json_each(?))` has no limit
+# on the number of ids, where `IN (?, ?, ...)` stops at SQLite's 32766 variables.
+IN_JSON = "(SELECT value FROM json_each(?))"
+
+
+def ids_json(ids: Iterable[int]) -> str:
+    return json.dumps(sorted(int(i) for i in ids))
 
 
 # How much of a document's opening identifies it: title page, parties, recitals.
@@ -263,12 +282,78 @@ class Catalog:
         self.conn.executemany("DELETE FROM sections_fts WHERE rowid = ?", ((i,) for i in old))
         self.conn.execute("DELETE FROM sections WHERE document = ?", (rowid,))
 
-    def documents(self, collection: str) -> list[Document]:
+    def documents(self, collection: str, only: Collection[int] | None = None) -> list[Document]:
+        """Every document, or those among the row ids `only` (what a caller may see)."""
+        where, args = ("", []) if only is None else (f"WHERE d.id IN {IN_JSON}", [ids_json(only)])
         rows = self.conn.execute(
             "SELECT d.*, (SELECT COUNT(*) FROM chunks c WHERE c.document = d.id) AS n_chunks "
-            "FROM documents d ORDER BY d.source"
+            f"FROM documents d {where} ORDER BY d.source",
+            args,
         )
         return [_document(r, collection) for r in rows]
+
+    def document_rowid(self, doc_id: str) -> int | None:
+        row = self.conn.execute("SELECT id FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
+        return None if row is None else int(row[0])
+
+    # -- access control -----------------------------------------------------------------
+    def set_labels(
+        self, rowid: int, groups: Iterable[str] | None, metadata: dict[str, str] | None
+    ) -> None:
+        """Replace a document's ACL groups and/or metadata (None leaves that one as it is)."""
+        if groups is not None:
+            self.conn.execute("DELETE FROM document_groups WHERE document = ?", (rowid,))
+            self.conn.executemany(
+                "INSERT INTO document_groups(document, grp) VALUES (?, ?)",
+                ((rowid, g) for g in sorted(set(groups))),
+            )
+        if metadata is not None:
+            self.conn.execute(
+                "UPDATE documents SET metadata = ? WHERE id = ?", (json.dumps(metadata), rowid)
+            )
+
+    def labels(self, rowid: int) -> tuple[tuple[str, ...], dict[str, str]]:
+        """A document's (ACL groups, metadata)."""
+        row = self.conn.execute("SELECT metadata FROM documents WHERE id = ?", (rowid,)).fetchone()
+        metadata = {} if row is None else dict(json.loads(row[0]))
+        return self.groups_of([rowid]).get(rowid, ()), metadata
+
+    def groups_of(self, rowids: Collection[int] | None = None) -> dict[int, tuple[str, ...]]:
+        """row id -> ACL groups, for the documents that have any (all of them, or `rowids`)."""
+        where, args = (
+            ("", []) if rowids is None else (f"WHERE document IN {IN_JSON}", [ids_json(rowids)])
+        )
+        out: dict[int, list[str]] = {}
+        for doc, grp in self.conn.execute(
+            f"SELECT document, grp FROM document_groups {where} ORDER BY document, grp", args
+        ):
+            out.setdefault(int(doc), []).append(str(grp))
+        return {k: tuple(v) for k, v in out.items()}
+
+    def acl_groups(self) -> dict[str, tuple[str, ...]]:
+        """document id -> ACL groups, for the documents that have any."""
+        out: dict[str, list[str]] = {}
+        for doc_id, grp in self.conn.execute(
+            "SELECT d.doc_id, g.grp FROM document_groups g JOIN documents d ON d.id = g.document "
+            "ORDER BY d.doc_id, g.grp"
+        ):
+            out.setdefault(str(doc_id), []).append(str(grp))
+        return {k: tuple(v) for k, v in out.items()}
+
+    def visible_documents(self, groups: Collection[str]) -> frozenset[int]:
+        """Row ids of the documents a caller holding `groups` may see: those without groups,
+        and those sharing at least one group with the caller."""
+        rows = self.conn.execute(
+            "SELECT d.id FROM documents d WHERE NOT EXISTS "
+            "(SELECT 1 FROM document_groups g WHERE g.document = d.id) "
+            "OR EXISTS (SELECT 1 FROM document_groups g WHERE g.document = d.id AND g.grp IN "
+            "(SELECT value FROM json_each(?)))",
+            (json.dumps(sorted(groups)),),
+        )
+        return frozenset(int(r[0]) for r in rows)
+
+    def document_count(self) -> int:
+        return int(self.conn.execute("SELECT COUNT(*) FROM documents").fetchone()[0])
 
     def document_text(self, doc_id: str) -> str | None:
         row = self.conn.execute("SELECT text FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()

@@ -12,6 +12,8 @@ import re
 import sqlite3
 from collections.abc import Callable, Collection, Iterable
 
+from rag.catalog import IN_JSON, ids_json
+
 # Function words carry no evidence for BM25 and only slow FTS5 down (every chunk has "the").
 STOPWORDS = frozenset(
     """a about above after again against all am an and any are as at be because been before
@@ -70,10 +72,10 @@ def match_expression(conn: sqlite3.Connection, text: str) -> str:
     return " OR ".join(f'"{w}"' for w in kept)
 
 
-def _restrict(column: str, documents: Collection[int] | None) -> tuple[str, list[int]]:
+def _restrict(column: str, documents: Collection[int] | None) -> tuple[str, list[str]]:
     if documents is None:
         return "", []
-    return f" AND {column} IN ({','.join('?' * len(documents))})", list(documents)
+    return f" AND {column} IN {IN_JSON}", [ids_json(documents)]
 
 
 def chunks(
@@ -110,17 +112,26 @@ def sections(
     return [(int(r[0]), -float(r[1])) for r in rows]
 
 
-def documents(conn: sqlite3.Connection, text: str, limit: int) -> list[tuple[int, float]]:
+def documents(
+    conn: sqlite3.Connection, text: str, limit: int, documents: Collection[int] | None = None
+) -> list[tuple[int, float]]:
     """(document row id, score) best first, over titles (weighted up) and openings."""
     match = fts_query(text)
-    if not match:
+    if not match or (documents is not None and not documents):
         return []
+    where, args = _restrict("rowid", documents)
     rows = conn.execute(
         "SELECT rowid, bm25(documents_fts, 5.0, 1.0) AS s FROM documents_fts "
-        "WHERE documents_fts MATCH ? ORDER BY s LIMIT ?",
-        (match, limit),
+        f"WHERE documents_fts MATCH ?{where} ORDER BY s LIMIT ?",
+        (match, *args, limit),
     )
     return [(int(r[0]), -float(r[1])) for r in rows]
+
+
+def document_head(conn: sqlite3.Connection, rowid: int) -> str:
+    """The title and opening a document is routed by."""
+    row = conn.execute("SELECT title, head FROM documents_fts WHERE rowid = ?", (rowid,)).fetchone()
+    return "" if row is None else f"{row[0]} {row[1]}"
 
 
 def chunks_of_sections(conn: sqlite3.Connection, ids: Iterable[int]) -> dict[int, list[int]]:
@@ -141,8 +152,5 @@ def chunks_of_sections(conn: sqlite3.Connection, ids: Iterable[int]) -> dict[int
 def chunk_ids_of(conn: sqlite3.Connection, documents: Collection[int]) -> list[int]:
     if not documents:
         return []
-    rows = conn.execute(
-        f"SELECT id FROM chunks WHERE document IN ({','.join('?' * len(documents))})",
-        list(documents),
-    )
+    rows = conn.execute(f"SELECT id FROM chunks WHERE document IN {IN_JSON}", [ids_json(documents)])
     return [int(r[0]) for r in rows]

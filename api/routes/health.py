@@ -1,0 +1,31 @@
+"""Liveness, readiness and metrics: no key needed, never touched by a slow answer."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST
+
+from api.deps import MetricsDep, ServicesDep
+from api.schemas import Health, Ready
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz", response_model=Health)
+def healthz() -> Health:
+    return Health(status="ok")
+
+
+@router.get("/readyz", response_model=Ready, responses={503: {"model": Ready}})
+def readyz(services: ServicesDep) -> Response:
+    health = services.start()
+    if not health.ready:
+        body = Ready(status="not ready", collections=health.collections)
+        return JSONResponse(body.model_dump(), status_code=503)
+    return JSONResponse(Ready(status="ready", collections=health.collections).model_dump())
+
+
+@router.get("/metrics", response_class=Response)
+def metrics(m: MetricsDep) -> Response:
+    return Response(m.render(), media_type=CONTENT_TYPE_LATEST)
