@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from rag.embedder import Embedder
-from rag.evidence import ABSTAIN, EvidenceSelector, Sentence, Source, messages
+from rag.evidence import ABSTAIN, EvidenceSelector, Sentence, Source, header, messages
 from rag.generator import Generator
 from rag.retrieval import Searcher
 from rag.text import overlap, sentence_spans
@@ -84,9 +84,10 @@ class Answerer:
         generator: Generator | None,
         selector: EvidenceSelector,
         k: int = 8,
-        min_relevance: float = 0.35,
+        min_relevance: float = 0.65,
         min_support: float = 0.5,
         max_tokens: int = 120,
+        min_relevance_routed: float | None = None,
     ) -> None:
         self.searcher = searcher
         self.embedder = embedder
@@ -94,6 +95,9 @@ class Answerer:
         self.selector = selector
         self.k = k
         self.min_relevance = min_relevance
+        self.min_relevance_routed = (
+            min_relevance if min_relevance_routed is None else min_relevance_routed
+        )
         self.min_support = min_support
         self.max_tokens = max_tokens
 
@@ -122,14 +126,15 @@ class Answerer:
         timings["retrieve_s"] = time.perf_counter() - t0
         yield Event("sources", sources=tuple(sources))
         best = max((s.relevance for s in sources), default=0.0)
-        if best < self.min_relevance:
+        bar = self.min_relevance_routed if result.routed else self.min_relevance
+        if best < bar:
             yield Event(
                 "answer",
                 answer=self._abstain(question, sources, mode, "no relevant passage", timings, t0),
             )
             return
         if mode == "extract" or self.generator is None:
-            yield Event("answer", answer=self._extract(question, sources, timings, t0))
+            yield Event("answer", answer=self._extract(question, sources, timings, t0, bar))
             return
         prompt = messages(query.question, sources)
         pieces: list[str] = []
@@ -155,12 +160,16 @@ class Answerer:
             )
         kept: list[AnswerSentence] = []
         dropped = errors = 0
-        claims = [(text, cited) for text, cited in _split_answer(raw)]
+        claims = _split_answer(raw, _echoes(sources))
         vecs = self.embedder.embed([t for t, _ in claims]) if claims else np.zeros((0, 1))
         for (text, cited), vec in zip(claims, vecs, strict=True):
             errors += sum(1 for n in cited if n not in by_n) + (not cited)
-            cited = [n for n in cited if n in by_n] or list(by_n)  # uncited: check every source
-            sentence = self._support(text, vec, [by_n[n] for n in cited])
+            given = [by_n[n] for n in dict.fromkeys(cited) if n in by_n]
+            sentence = self._support(text, vec, given)
+            if not sentence.supported and len(given) < len(sources):
+                # The model cited the wrong source, or none: the citation names whichever given
+                # source does support the sentence, if any. Never a source that was not given.
+                sentence = self._support(text, vec, sources)
             if sentence.supported:
                 kept.append(sentence)
             else:
@@ -185,23 +194,31 @@ class Answerer:
         )
 
     def _support(self, text: str, vec: np.ndarray, cited: list[Source]) -> AnswerSentence:
-        """The best supporting sentence of each cited source; supported if any reaches the bar."""
-        citations, best_score = [], 0.0
+        """The source sentence that best supports `text`; supported if it reaches the bar.
+
+        One citation per sentence, the best-supporting one: a small model cites every source
+        at once ("[1][2][3]") and a generic sentence overlaps several, but only one passage is
+        where the statement comes from.
+        """
         sentences = [(src, s) for src in cited for s in src.sentences]
-        dense = self.embedder.embed([s.text for _, s in sentences]) @ vec if sentences else []
-        best_per: dict[int, tuple[float, int]] = {}
-        for i, (src, s) in enumerate(sentences):
-            score = max(overlap(text, s.text), float(dense[i]))
-            if score > best_per.get(src.n, (-1.0, 0))[0]:
-                best_per[src.n] = (score, i)
-        for _, (score, i) in sorted(best_per.items()):
-            if score >= self.min_support:
-                citations.append(_citation(sentences[i][0], sentences[i][1]))
-            best_score = max(best_score, score)
-        return AnswerSentence(text, tuple(citations), best_score, bool(citations))
+        if not sentences:
+            return AnswerSentence(text, (), 0.0, False)
+        dense = self.embedder.embed([s.text for _, s in sentences]) @ vec
+        scores = [
+            max(overlap(text, s.text), float(d)) for (_, s), d in zip(sentences, dense, strict=True)
+        ]
+        best = max(range(len(sentences)), key=lambda i: scores[i])
+        if scores[best] < self.min_support:
+            return AnswerSentence(text, (), scores[best], False)
+        return AnswerSentence(text, (_citation(*sentences[best]),), scores[best], True)
 
     def _extract(
-        self, question: str, sources: list[Source], timings: dict[str, float], t0: float
+        self,
+        question: str,
+        sources: list[Source],
+        timings: dict[str, float],
+        t0: float,
+        bar: float,
     ) -> Answer:
         """The best supporting sentence of the best sources, verbatim: no model, milliseconds."""
         picks = sorted(
@@ -211,7 +228,7 @@ class Answerer:
         sentences = [
             AnswerSentence(sent.text, (_citation(src, sent),), sent.score, True)
             for src, sent in picks
-            if sent.score >= self.min_relevance
+            if sent.score >= bar
         ]
         timings["total_s"] = time.perf_counter() - t0
         text = " ".join(f"{s.text} [{s.citations[0].n}]" for s in sentences)
@@ -242,21 +259,73 @@ class Answerer:
         )
 
 
-def _split_answer(raw: str) -> list[tuple[str, list[int]]]:
-    """Answer sentences without their [n] markers, and the numbers each cites."""
+_LEADING = re.compile(r"^\s*(?:\[\d+(?:\s*[,;]\s*\d+)*\]\s*)+")
+
+
+def _echoes(sources: list[Source]) -> set[str]:
+    """Source headers and headings as they appear in the prompt: a small model copies them."""
+    out = {header(s) for s in sources}
+    out |= {h for s in sources for h in (s.hit.title, *s.hit.chunk.heading_path) if h.strip()}
+    return {" ".join(e.split()).lower() for e in out}
+
+
+def _split_answer(raw: str, echoes: set[str] | None = None) -> list[tuple[str, list[int]]]:
+    """Answer sentences without their [n] markers, and the numbers each cites.
+
+    Markers after a sentence cite it ("... it [2]."); markers that open a line cite the lines
+    that follow, up to the next such marker (a small model often writes "[1] <copied text>").
+    Lines or sentences that only repeat a source header or a heading are left out.
+    """
+    echoes = set() if echoes is None else echoes
     out: list[tuple[str, list[int]]] = []
-    text = raw.strip()
-    for a, b in sentence_spans(text, short=0):
-        piece = text[a:b]
-        # Markers that open a piece belong to the sentence before ("... it.[2][3] Done").
-        lead = re.match(r"(?:\s*\[\d+(?:\s*[,;]\s*\d+)*\])+", piece)
-        if lead is not None and out:
-            out[-1][1].extend(_numbers(lead.group(0)))
+    inherited: list[bool] = []  # whether out[i] cites only by its line's opening marker
+    block: list[int] = []
+    for line in raw.strip().splitlines():
+        lead = _LEADING.match(line)
+        if lead is not None:
+            if not line[lead.end() :].strip() and out:  # a line of markers only
+                _cite_previous(out, inherited, _numbers(lead.group(0)))
+                continue
+            block, line = _numbers(lead.group(0)), line[lead.end() :]
+        for text, numbers in _sentences(line):
+            if not text:  # markers opening a sentence belong to the one before ("it.[2] Done")
+                if out:
+                    _cite_previous(out, inherited, numbers)
+            elif not _is_echo(text, echoes):
+                out.append((text, numbers or list(block)))
+                inherited.append(not numbers)
+    return out
+
+
+def _cite_previous(out: list[tuple[str, list[int]]], inherited: list[bool], n: list[int]) -> None:
+    """Explicit markers after a sentence replace what it inherited from its line's opening."""
+    text, numbers = out[-1]
+    out[-1] = (text, list(n) if inherited[-1] else [*numbers, *n])
+    inherited[-1] = False
+
+
+def _sentences(line: str) -> list[tuple[str, list[int]]]:
+    """(clean text, cited numbers) of each sentence of one line; markers that open a sentence
+    come back as a separate entry with empty text."""
+    out: list[tuple[str, list[int]]] = []
+    for a, b in sentence_spans(line, short=0):
+        piece = line[a:b]
+        lead = _LEADING.match(piece)
+        if lead is not None and a > 0:
+            out.append(("", _numbers(lead.group(0))))
             piece = piece[lead.end() :]
         clean = re.sub(r"\s+([.,;:!?])", r"\1", " ".join(_CITE.sub("", piece).split()))
         if clean.strip(" .;,"):
             out.append((clean, _numbers(piece)))
     return out
+
+
+def _is_echo(text: str, echoes: set[str]) -> bool:
+    flat = " ".join(text.split()).lower().strip(" .:;")
+    flat = re.sub(r"^(?:source|sources)\s*:\s*", "", flat)
+    return flat in echoes or any(
+        e and flat.startswith(e) and len(flat) <= len(e) + 2 for e in echoes
+    )
 
 
 def _numbers(text: str) -> list[int]:

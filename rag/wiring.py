@@ -71,7 +71,9 @@ def answerer(
 ) -> Answerer:
     a = settings.answer
     count = gen.count if gen is not None else emb.tokenizer.count
-    selector = EvidenceSelector(emb, count, a.evidence_tokens, a.max_sources)
+    selector = EvidenceSelector(
+        emb, count, a.evidence_tokens, a.max_sources, relative=a.relative_relevance
+    )
     return Answerer(
         searcher(settings, collection, emb),
         emb,
@@ -79,6 +81,7 @@ def answerer(
         selector,
         k=a.k,
         min_relevance=a.min_relevance,
+        min_relevance_routed=a.min_relevance_routed,
         min_support=a.min_support,
         max_tokens=a.max_tokens,
     )

@@ -107,7 +107,7 @@ def test_unsupported_sentences_are_dropped_and_bad_citations_removed(
 
 
 def test_abstentions(coll: Collection, embedder: FakeEmbedder) -> None:
-    made_up = ScriptedGenerator("The pump is painted blue [1].")
+    made_up = ScriptedGenerator("Mars has two small moons [1].")
     a = answerer(coll, embedder, made_up).answer("When should the impeller seal be replaced?")
     assert a.abstained and a.text == ABSTAIN and a.reason == "no sentence was supported"
     assert a.sources  # the closest passages are still listed
@@ -150,3 +150,33 @@ def test_repetition_guard() -> None:
     assert not any(guard.looping(p) for p in ["The seal ", "is worn. "])
     looped = [guard.looping("Replace it. ") for _ in range(6)]
     assert looped[-1] and not looped[0]
+
+
+def test_markers_opening_a_line_cite_the_lines_that_follow() -> None:
+    # A small model often copies a source block: "[1] <header>\n<text>".
+    raw = "[2] Pump manual | Maintenance\nReplace the seal.\nUse the kit. [1]\n[3]"
+    echoes = {"pump manual | maintenance", "pump manual", "maintenance"}
+    assert _split_answer(raw, echoes) == [("Replace the seal.", [2]), ("Use the kit.", [1, 3])]
+    # The echoed header is left out, also behind a "Source:" label.
+    assert _split_answer("Source: Pump manual | Maintenance", echoes) == []
+
+
+def test_one_citation_per_sentence_the_best_supporting_one(
+    coll: Collection, embedder: FakeEmbedder
+) -> None:
+    gen = ScriptedGenerator("Replace the impeller seal every 2000 operating hours [1][2][3].")
+    a = answerer(coll, embedder, gen).answer("impeller seal bearing casing")
+    (sentence,) = a.sentences
+    (cite,) = sentence.citations
+    assert cite.quote == PUMP[1]
+
+
+def test_a_wrong_citation_is_moved_to_the_source_that_supports_the_sentence(
+    coll: Collection, embedder: FakeEmbedder
+) -> None:
+    gen = ScriptedGenerator("Replace the impeller seal every 2000 operating hours.")
+    a = answerer(coll, embedder, gen).answer("impeller seal bearing casing")
+    assert a.format_errors == 1  # no citation at all
+    (sentence,) = a.sentences
+    assert sentence.citations[0].quote == PUMP[1]
+    assert sentence.citations[0].n in {s.n for s in a.sources}
