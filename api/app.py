@@ -19,6 +19,7 @@ from fastapi.staticfiles import StaticFiles
 
 from api import errors
 from api.errors import NotFound
+from api.limits import BodyLimit
 from api.metrics import Metrics, MetricsMiddleware
 from api.routes import collections, documents, health, openai
 from api.services import Services
@@ -52,12 +53,12 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
         version=version("sabio"),
         description="Grounded answers, with citations, from a company's own documents.",
         lifespan=lifespan,
-        # The largest body is an upload; JSON routes set their own, smaller limit.
-        max_body_size=int(settings.api.max_upload_mb * 2**20) + _FORM_OVERHEAD,
     )
     app.state.metrics = metrics
     app.state.services = None
     errors.install(app)
+    upload_bytes = int(settings.api.max_upload_mb * 2**20) + _FORM_OVERHEAD
+    app.add_middleware(BodyLimit, upload_bytes=upload_bytes)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     for module in (health, collections, documents, openai):
         app.include_router(module.router)

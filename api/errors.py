@@ -153,8 +153,8 @@ async def _http(request: Request, exc: Exception) -> JSONResponse:
     phrase = http.HTTPStatus(exc.status_code).phrase
     kind = "".join(w.capitalize() for w in phrase.split())
     message = exc.detail if isinstance(exc.detail, str) else phrase
-    if exc.status_code == 413:
-        message = "The request is too large."
+    if exc.status_code == 413:  # named as our own 413 is, whoever raised it
+        kind, message = PayloadTooLarge.__name__, "The request is too large."
     _count(request, kind)
     return error_response(exc.status_code, kind, message, getattr(exc, "headers", None))
 

@@ -239,7 +239,8 @@ class Searcher:
             allowed = None if documents is None else frozenset(documents)
             query = replace(query, documents=allowed)
             routed = None if self.router is None else self.router.route(snap, query)
-            if routed is not None:  # routing picks among `allowed` only, so this narrows it
+            # Routing picks among `allowed` only; the check keeps that true whatever a router does.
+            if routed is not None and (allowed is None or routed <= allowed):
                 query = replace(query, documents=routed)
             ranked: dict[str, list[tuple[int, float]]] = {}
             for r in self.retrievers:

@@ -25,9 +25,6 @@ from rag.cli import hit_json
 
 router = APIRouter(prefix="/v1", tags=["collections"])
 
-# JSON bodies are small; anything bigger is refused before it is read.
-MAX_JSON_BYTES = 1 << 20
-
 
 @router.get("/me", response_model=Me)
 def me(key: KeyDep) -> Me:
@@ -55,9 +52,7 @@ def collections(services: ServicesDep, key: KeyDep) -> Collections:
     return Collections(collections=out)
 
 
-@router.post(
-    "/collections/{collection}/search", response_model=SearchResponse, max_body_size=MAX_JSON_BYTES
-)
+@router.post("/collections/{collection}/search", response_model=SearchResponse)
 def search(
     collection: ReadableCollection,
     body: SearchRequest,
@@ -78,7 +73,6 @@ def search(
 @router.post(
     "/collections/{collection}/query",
     response_model=AnswerResponse,
-    max_body_size=MAX_JSON_BYTES,
     responses={200: {"content": {"text/event-stream": {}}}, 429: {}, 504: {}},
 )
 async def query(

@@ -23,7 +23,6 @@ from api import answering
 from api.deps import KeyDep, MetricsDep, ServicesDep, require_use
 from api.errors import InvalidRequest
 from api.lanes import Stream
-from api.routes.collections import MAX_JSON_BYTES
 from api.schemas import ChatCompletion, ChatMessage, ChatRequest, Model, ModelList
 from rag.answer import Answer, Event, citation_json
 
@@ -40,7 +39,6 @@ def models(services: ServicesDep, key: KeyDep) -> ModelList:
 @router.post(
     "/chat/completions",
     response_model=ChatCompletion,
-    max_body_size=MAX_JSON_BYTES,
     responses={200: {"content": {"text/event-stream": {}}}, 429: {}, 504: {}},
 )
 async def chat_completions(

@@ -1,0 +1,55 @@
+"""Request body limits that answer in the API's JSON error shape.
+
+Starlette's own limiter (FastAPI's `max_body_size`) answers 413 in plain text, and from outside
+the exception handlers. This one refuses a declared Content-Length over the limit before
+reading anything, and stops a body that grows past it while it is read (chunked uploads), so an
+oversized upload is never spooled to disk whole. Uploads get the upload limit, every other
+route a small JSON one.
+"""
+
+from __future__ import annotations
+
+import re
+
+from starlette.datastructures import Headers
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.errors import error_response
+
+JSON_LIMIT = 1 << 20
+_UPLOAD = re.compile(r"^/v1/collections/[^/]+/documents/?$")
+_MESSAGE = "The request is too large."
+
+
+class BodyLimit:
+    def __init__(self, app: ASGIApp, upload_bytes: int, json_bytes: int = JSON_LIMIT) -> None:
+        self.app = app
+        self.upload_bytes = upload_bytes
+        self.json_bytes = json_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        upload = scope["method"] == "POST" and _UPLOAD.match(scope["path"]) is not None
+        limit = self.upload_bytes if upload else self.json_bytes
+        declared = Headers(scope=scope).get("content-length", "")
+        if declared.isdigit() and int(declared) > limit:
+            response = error_response(413, "PayloadTooLarge", _MESSAGE)
+            await response(scope, receive, send)
+            return
+        seen = 0
+
+        async def limited() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > limit:
+                    # An HTTPException, so that FastAPI's body parsing re-raises it as it is
+                    # (it turns other errors into 400) and the handlers answer in JSON.
+                    raise HTTPException(413, _MESSAGE)
+            return message
+
+        await self.app(scope, limited, send)

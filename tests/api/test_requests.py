@@ -1,0 +1,112 @@
+"""Bad requests get clear JSON 4xx errors in one shape; failures inside an answer too."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.api.conftest import World
+
+QUERY = "/v1/collections/manuals/query"
+SEARCH = "/v1/collections/manuals/search"
+
+
+def _error(r, status: int, kind: str) -> str:  # type: ignore[no-untyped-def]
+    assert r.status_code == status, r.text
+    body = r.json()
+    assert set(body) == {"error"} and set(body["error"]) == {"type", "message"}
+    assert body["error"]["type"] == kind
+    return str(body["error"]["message"])
+
+
+def test_malformed_json_is_422_in_our_shape(world: World) -> None:
+    headers = {**world.auth("admin"), "content-type": "application/json"}
+    r = world.client.post(QUERY, content=b'{"question": "pump', headers=headers)
+    assert "not valid JSON" in _error(r, 422, "InvalidRequest")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"question": ""},
+        {"question": "   \n"},
+        {"question": "pump?", "mode": "poem"},
+        {"question": 3},
+    ],
+)
+def test_bad_questions_are_422(world: World, body: dict) -> None:
+    _error(world.client.post(QUERY, json=body, headers=world.auth("admin")), 422, "InvalidRequest")
+
+
+def test_over_long_questions_are_422(world: World) -> None:
+    limit = world.settings.api.max_question_chars
+    for stream in (False, True):
+        body = {"question": "pump " * (limit // 5 + 1), "stream": stream}
+        r = world.client.post(QUERY, json=body, headers=world.auth("admin"))
+        assert str(limit) in _error(r, 422, "InvalidRequest")
+    chat = {"model": "manuals", "messages": [{"role": "user", "content": "x" * (limit + 1)}]}
+    r = world.client.post("/v1/chat/completions", json=chat, headers=world.auth("admin"))
+    _error(r, 422, "InvalidRequest")
+
+
+@pytest.mark.parametrize(
+    "body", [{"query": ""}, {"query": "pump", "k": 0}, {"query": "pump", "k": 10_000}]
+)
+def test_bad_searches_are_422(world: World, body: dict) -> None:
+    _error(world.client.post(SEARCH, json=body, headers=world.auth("admin")), 422, "InvalidRequest")
+
+
+def test_unknown_collections_are_404_everywhere(world: World) -> None:
+    admin = world.auth("admin")
+    ask = {"question": "pump?"}
+    _error(
+        world.client.post("/v1/collections/nope/query", json=ask, headers=admin),
+        404,
+        "CollectionNotFound",
+    )
+    _error(
+        world.client.post("/v1/collections/nope/search", json={"query": "x"}, headers=admin),
+        404,
+        "CollectionNotFound",
+    )
+    chat = {"model": "nope", "messages": [{"role": "user", "content": "pump?"}]}
+    _error(
+        world.client.post("/v1/chat/completions", json=chat, headers=admin),
+        404,
+        "CollectionNotFound",
+    )
+
+
+def test_chat_needs_a_user_message(world: World) -> None:
+    chat = {"model": "manuals", "messages": [{"role": "system", "content": "Be brief."}]}
+    r = world.client.post("/v1/chat/completions", json=chat, headers=world.auth("admin"))
+    assert "user" in _error(r, 422, "InvalidRequest")
+    parts = {
+        "model": "manuals",
+        "messages": [{"role": "user", "content": [{"type": "text", "text": "impeller seal?"}]}],
+    }
+    r = world.client.post("/v1/chat/completions", json=parts, headers=world.auth("admin"))
+    assert r.status_code == 200 and r.json()["object"] == "chat.completion"
+
+
+def test_unknown_routes_methods_and_big_bodies_answer_in_our_shape(world: World) -> None:
+    _error(world.client.get("/v1/nothing-here"), 404, "NotFound")
+    _error(world.client.get(SEARCH, headers=world.auth("admin")), 405, "MethodNotAllowed")
+    big = {"query": "pump " * 300_000}
+    _error(world.client.post(SEARCH, json=big, headers=world.auth("admin")), 413, "PayloadTooLarge")
+
+
+def test_a_failing_answer_is_a_500_or_an_error_event(world: World) -> None:
+    def broken(messages: object, max_tokens: int) -> None:
+        raise RuntimeError("the model fell over at /srv/secret/path")
+
+    world.generator.stream = broken  # type: ignore[method-assign,assignment]
+    client = TestClient(world.client.app, raise_server_exceptions=False)
+    ask = {"question": "When should the impeller seal be replaced?"}
+    r = client.post(QUERY, json=ask, headers=world.auth("admin"))
+    assert "/srv" not in _error(r, 500, "InternalError")
+    r = client.post(QUERY, json={**ask, "stream": True}, headers=world.auth("admin"))
+    assert r.status_code == 200
+    assert "event: sources" in r.text and "event: error" in r.text and "/srv" not in r.text
+    assert '"type": "InternalError"' in r.text
