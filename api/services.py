@@ -21,7 +21,7 @@ from rag.errors import SabioError
 from rag.generator import Generator
 from rag.keys import KeyStore
 from rag.settings import Settings
-from rag.store import Collection, Store
+from rag.store import Collection, Manifest, Store
 
 log = logging.getLogger("sabio.api")
 
@@ -54,15 +54,27 @@ class CollectionPool:
     def _take(self, name: str) -> Collection:
         with self._lock:
             free = self._free.setdefault(name, queue.LifoQueue())
-            try:
-                return free.get_nowait()
-            except queue.Empty:
-                pass
+            while not free.empty():
+                handle = free.get_nowait()
+                if self._current(handle):
+                    return handle
+                handle.close()  # the collection was deleted (and maybe made again) meanwhile
+                self._made[name] -= 1
             if self._made.get(name, 0) < self.size:
                 handle = self.store.open(name, self.embedder.model_id, self.embedder.dim)
                 self._made[name] = self._made.get(name, 0) + 1
                 return handle
         return free.get()  # every handle is in use: wait for one
+
+    @staticmethod
+    def _current(handle: Collection) -> bool:
+        """Whether the handle's files are still the collection's: a handle open on a deleted
+        catalog would go on serving the deleted documents."""
+        try:
+            manifest = (handle.folder / "manifest.json").read_bytes()
+        except OSError:
+            return False
+        return Manifest.model_validate_json(manifest).created_at == handle.manifest.created_at
 
     def close(self) -> None:
         with self._lock:

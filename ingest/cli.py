@@ -213,7 +213,7 @@ def ls(collection: CollectionOpt, as_json: AsJson = False) -> None:
         )
         return
     table = Table(title=f"{collection}: {len(docs)} documents")
-    for col in ("id", "file", "format", "pages", "chunks", "version", "notes"):
+    for col in ("id", "file", "format", "pages", "chunks", "version", "groups", "notes"):
         table.add_column(col, overflow="fold")
     for d in docs:
         notes = f"{len(d.diagnostics)} diagnostics" if d.diagnostics else ""
@@ -224,6 +224,7 @@ def ls(collection: CollectionOpt, as_json: AsJson = False) -> None:
             str(d.pages or "-"),
             str(d.n_chunks),
             str(d.version),
+            ", ".join(groups.get(d.id, ())) or "-",
             notes,
         )
     out.print(table)

@@ -112,3 +112,15 @@ def test_an_editor_cannot_delete_what_it_cannot_see(world: World) -> None:
     assert (
         world.client.get(base + world.ids["alpha"], headers=world.auth("admin")).status_code == 404
     )
+
+
+def test_a_collection_deleted_and_made_again_is_served_afresh(world: World) -> None:
+    assert _search(world, "admin")["hits"]
+    world.services.store.delete("manuals")
+    r = world.client.post(
+        "/v1/collections/manuals/search", json={"query": QUESTION}, headers=world.auth("admin")
+    )
+    assert r.status_code == 404
+    embedder = world.services.embedder
+    world.services.store.open_or_create("manuals", embedder.model_id, embedder.dim)
+    assert _search(world, "admin")["hits"] == []  # not the deleted documents

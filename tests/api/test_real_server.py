@@ -116,3 +116,29 @@ def test_the_real_server_streams_and_enforces_groups(server: tuple[str, dict[str
         f"{base}/v1/collections/phones/search", json={"query": "Night mode"}, headers=outsider
     )
     assert hits.status_code == 200 and hits.json()["hits"] == []
+
+
+def test_a_client_that_leaves_mid_stream_stops_its_generation(
+    server: tuple[str, dict[str, str]],
+) -> None:
+    base, keys = server
+    auth = {"X-API-Key": keys["key"]}
+    body = {"question": QUESTION, "stream": True}
+    with httpx.stream(
+        "POST", f"{base}/v1/collections/phones/query", json=body, headers=auth, timeout=300
+    ) as r:
+        for line in r.iter_lines():
+            if line == "event: token":
+                break  # hang up after the first piece of the answer
+    deadline = time.monotonic() + 60
+    while "sabio_answers_cancelled_total 1.0" not in httpx.get(base + "/metrics").text:
+        assert time.monotonic() < deadline, "the generation was not cancelled"
+        time.sleep(0.2)
+    # The model is free again: the next question is answered.
+    r2 = httpx.post(
+        f"{base}/v1/collections/phones/query",
+        json={"question": QUESTION, "mode": "extract"},
+        headers=auth,
+        timeout=300,
+    )
+    assert r2.status_code == 200
