@@ -11,7 +11,7 @@ from fastapi import APIRouter, File, Form, Response, UploadFile
 from api.access import visible_ids
 from api.deps import EditableCollection, KeyDep, ReadableCollection, ServicesDep
 from api.errors import Forbidden, InvalidRequest, NotFound
-from api.jobs import Job
+from api.jobs import JobRecord
 from api.schemas import DocumentInfo, Documents, JobResponse, UploadAccepted
 from api.services import Services
 from api.uploads import UPLOADS, Incoming, UploadLimits, acl_folder, stage
@@ -80,7 +80,7 @@ def job(job_id: str, services: ServicesDep, key: KeyDep) -> JobResponse:
         id=found.id,
         collection=found.collection,
         status=found.status,
-        files_total=len(found.targets),
+        files_total=found.files_total,
         files_done=found.files_done,
         results=found.results,
         counts=found.counts,
@@ -88,7 +88,7 @@ def job(job_id: str, services: ServicesDep, key: KeyDep) -> JobResponse:
     )
 
 
-def _may_see_job(key: ApiKey, job: Job) -> bool:
+def _may_see_job(key: ApiKey, job: JobRecord) -> bool:
     if not key.may_edit(job.collection):
         return False
     return key.is_admin or not job.groups or bool(set(job.groups) & set(key.groups))
