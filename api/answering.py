@@ -97,12 +97,9 @@ def start(
 async def final_answer(
     stream: Stream[Event], deadline: float, request: Request, metrics: Metrics
 ) -> Answer:
-    async for event in stream.items(deadline, request.is_disconnected):
-        if event.kind == "answer":
-            assert event.answer is not None
-            metrics.answered(event.answer)
+    async for event in events(stream, deadline, request, metrics):
+        if event.answer is not None:
             return public_answer(event.answer)
-    metrics.cancelled.inc()
     raise ClientGone("The client went away.")
 
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from tests.api.conftest import World
+from api import app as app_module
+from tests.api.conftest import World, make_world
 
 
 def test_health_and_readiness_need_no_key(world: World) -> None:
@@ -138,3 +141,18 @@ def test_readers_may_not_upload_or_delete(world: World) -> None:
         ).status_code
         == 200
     )
+
+
+def test_the_page_is_served_at_root_and_its_files_under_static(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    static = tmp_path / "static"
+    static.mkdir()
+    (static / "index.html").write_text("<!doctype html><title>sabio</title>")
+    (static / "app.js").write_text("console.log('hi')")
+    monkeypatch.setattr(app_module, "STATIC", static)
+    for world in make_world(tmp_path):
+        assert "<title>sabio</title>" in world.client.get("/").text
+        assert world.client.get("/static/app.js").text == "console.log('hi')"
+        missing = world.client.get("/static/nope.js")
+        assert missing.status_code == 404 and missing.json()["error"]["type"] == "NotFound"
