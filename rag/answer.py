@@ -272,36 +272,45 @@ def _echoes(sources: list[Source]) -> set[str]:
 def _split_answer(raw: str, echoes: set[str] | None = None) -> list[tuple[str, list[int]]]:
     """Answer sentences without their [n] markers, and the numbers each cites.
 
-    Markers after a sentence cite it ("... it [2]."); markers that open a line cite the lines
-    that follow, up to the next such marker (a small model often writes "[1] <copied text>").
-    Lines or sentences that only repeat a source header or a heading are left out.
+    Markers cite the sentences written since the previous markers ("A. B [2]." cites both A
+    and B); markers that open a line cite the lines that follow until other markers say
+    otherwise (a small model often writes "[1] <copied text>"). Lines or sentences that only
+    repeat a source header or a heading are left out.
     """
     echoes = set() if echoes is None else echoes
     out: list[tuple[str, list[int]]] = []
-    inherited: list[bool] = []  # whether out[i] cites only by its line's opening marker
+    explicit: list[bool] = []  # out[i] was cited by markers after it, not by its line's opening
+    since = 0  # first sentence after the last markers
     block: list[int] = []
+
+    def cite(numbers: list[int]) -> None:
+        nonlocal since
+        for i in range(since, len(out)):
+            text, old = out[i]
+            if i == len(out) - 1 or not (old or explicit[i]):
+                out[i] = (text, [*old, *numbers] if explicit[i] else list(numbers))
+                explicit[i] = True
+        since = len(out)
+
+    # The prompt's example ends "Answer: ..."; the label is not part of the answer.
+    raw = re.sub(r"^\s*answer\s*:\s*", "", raw, flags=re.IGNORECASE)
     for line in raw.strip().splitlines():
         lead = _LEADING.match(line)
         if lead is not None:
-            if not line[lead.end() :].strip() and out:  # a line of markers only
-                _cite_previous(out, inherited, _numbers(lead.group(0)))
+            if not line[lead.end() :].strip():  # a line of markers only
+                since = min(since, len(out) - 1) if out else 0
+                cite(_numbers(lead.group(0)))
                 continue
             block, line = _numbers(lead.group(0)), line[lead.end() :]
         for text, numbers in _sentences(line):
-            if not text:  # markers opening a sentence belong to the one before ("it.[2] Done")
-                if out:
-                    _cite_previous(out, inherited, numbers)
-            elif not _is_echo(text, echoes):
-                out.append((text, numbers or list(block)))
-                inherited.append(not numbers)
+            if text and not _is_echo(text, echoes):
+                out.append((text, list(block)))
+                explicit.append(False)
+            if numbers and out:
+                if not text:  # markers opening a sentence belong to the one before
+                    since = min(since, len(out) - 1)
+                cite(numbers)
     return out
-
-
-def _cite_previous(out: list[tuple[str, list[int]]], inherited: list[bool], n: list[int]) -> None:
-    """Explicit markers after a sentence replace what it inherited from its line's opening."""
-    text, numbers = out[-1]
-    out[-1] = (text, list(n) if inherited[-1] else [*numbers, *n])
-    inherited[-1] = False
 
 
 def _sentences(line: str) -> list[tuple[str, list[int]]]:
@@ -323,6 +332,8 @@ def _sentences(line: str) -> list[tuple[str, list[int]]]:
 def _is_echo(text: str, echoes: set[str]) -> bool:
     flat = " ".join(text.split()).lower().strip(" .:;")
     flat = re.sub(r"^(?:source|sources)\s*:\s*", "", flat)
+    if flat in ("source", "sources", "answer", "question"):  # a copied label of the prompt
+        return True
     return flat in echoes or any(
         e and flat.startswith(e) and len(flat) <= len(e) + 2 for e in echoes
     )

@@ -69,6 +69,12 @@ def test_citation_markers_are_parsed() -> None:
     ]
     assert _split_answer("Fill it.[2][3] Done [1];") == [("Fill it.", [2, 3]), ("Done;", [1])]
     assert _split_answer("No citation here.") == [("No citation here.", [])]
+    # Markers cite everything written since the previous ones.
+    assert _split_answer("Answer: Fill it. Start it [2]. Stop.") == [
+        ("Fill it.", [2]),
+        ("Start it.", [2]),
+        ("Stop.", []),
+    ]
 
 
 def test_supported_sentences_carry_the_span_they_come_from(
@@ -159,6 +165,7 @@ def test_markers_opening_a_line_cite_the_lines_that_follow() -> None:
     assert _split_answer(raw, echoes) == [("Replace the seal.", [2]), ("Use the kit.", [1, 3])]
     # The echoed header is left out, also behind a "Source:" label.
     assert _split_answer("Source: Pump manual | Maintenance", echoes) == []
+    assert _split_answer("Sources:\n[1] Pump manual\nFill it.", echoes) == [("Fill it.", [1])]
 
 
 def test_one_citation_per_sentence_the_best_supporting_one(
