@@ -25,7 +25,9 @@ Figures for both: wall time, files/s, pages/s (pypdf pages + 1 per HTML/TXT file
 count for both), chunks/s, MB/s of each pipeline's own extracted text, peak RSS, chunks, share of
 chunks over the 256-token window, share of embedded characters silently truncated, share of
 HTML-derived chunks that still contain markup, and untruncated embedded characters per second of
-wall time (the figure an issue compares: ours must be >= 1.5x the peer).
+wall time. The figure an issue compares (ours must be >= 1.5x the peer) counts only document
+text: the title/heading prefix we embed, and the metadata llama-index embeds, are not source
+text, and truncation eats the document text that follows them.
 
 Truncation is measured with the model's own tokenizer.json (its built-in 128-token truncation
 and padding switched off). sentence-transformers keeps 256 tokens including [CLS] and [SEP],
@@ -134,15 +136,17 @@ def edit_contract(path: Path) -> None:
 class Measured:
     wall_s: float
     peak_rss_mb: float
-    cpu_s: float  # user + system seconds of the subprocess (and its waited-for children)
+    cpu_s: float  # user + system seconds of the subprocess and its descendants
     other_cpu_s: float  # CPU seconds the rest of the machine used meanwhile: contention
     returncode: int
     stdout: str
     stderr: str
 
 
-def _sample_rss(pid: int, stop: threading.Event, peak: list[int]) -> None:
-    """Sum RSS over the process and its children until `stop`; keep the maximum."""
+def _sample_rss(pid: int, stop: threading.Event, peak: list[int], cpu: dict[int, float]) -> None:
+    """Sum RSS over the process and its descendants until `stop`; keep the maximum. Also keep
+    each process's latest CPU seconds: worker processes (ours parses in a pool) are not waited
+    for by the measured process, so its rusage alone would leave their CPU out."""
     import psutil
 
     try:
@@ -153,6 +157,9 @@ def _sample_rss(pid: int, stop: threading.Event, peak: list[int]) -> None:
         try:
             tree = [proc, *proc.children(recursive=True)]
             peak[0] = max(peak[0], sum(p.memory_info().rss for p in tree))
+            for p in tree:
+                t = p.cpu_times()
+                cpu[p.pid] = t.user + t.system
         except psutil.Error:  # the process (or a child) ended between two calls
             pass
         stop.wait(0.05)
@@ -175,10 +182,13 @@ def run_measured(cmd: list[str], env: dict[str, str]) -> Measured:
     """Run `cmd`, returning wall time, peak RSS, CPU use and its output."""
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         stop, peak = threading.Event(), [0]
+        tree_cpu: dict[int, float] = {}
         busy0, self0 = _busy_cpu_s(), _self_cpu_s()
         t0 = time.perf_counter()
         proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=out, stderr=err)
-        sampler = threading.Thread(target=_sample_rss, args=(proc.pid, stop, peak), daemon=True)
+        sampler = threading.Thread(
+            target=_sample_rss, args=(proc.pid, stop, peak, tree_cpu), daemon=True
+        )
         sampler.start()
         # wait4 gives this child's own rusage (ru_maxrss in KiB), unlike RUSAGE_CHILDREN,
         # which is a running maximum over every child this process has ever waited for.
@@ -187,7 +197,7 @@ def run_measured(cmd: list[str], env: dict[str, str]) -> Measured:
         proc.returncode = os.waitstatus_to_exitcode(status)
         stop.set()
         sampler.join()
-        cpu = usage.ru_utime + usage.ru_stime
+        cpu = max(usage.ru_utime + usage.ru_stime, sum(tree_cpu.values()))
         other = _busy_cpu_s() - busy0 - cpu - (_self_cpu_s() - self0)
         out.seek(0)
         err.seek(0)
@@ -340,7 +350,7 @@ def load_tokenizer() -> Any:
 def window_stats(tok: Any, chunks: list[Embedded]) -> dict[str, float]:
     """Chunks over the window, characters past it, and markup in HTML-derived chunks."""
     encs = tok.encode_batch([c.text for c in chunks], add_special_tokens=True)
-    over = truncated = total = 0
+    over = truncated = total = body_kept = 0
     for chunk, enc in zip(chunks, encs, strict=True):
         content = [
             off
@@ -349,9 +359,13 @@ def window_stats(tok: Any, chunks: list[Embedded]) -> dict[str, float]:
         ]
         keep = WINDOW - (len(enc.ids) - len(content))  # content tokens that fit with [CLS]/[SEP]
         total += len(chunk.text)
+        lost = 0
         if len(content) > keep:
             over += 1
-            truncated += len(chunk.text) - content[keep - 1][1]
+            lost = len(chunk.text) - content[keep - 1][1]
+            truncated += lost
+        # The document text comes after any title/metadata prefix, so truncation eats it first.
+        body_kept += max(0, chunk.body_chars - lost)
     html = [c for c in chunks if c.from_html]
     return {
         "chunks": len(chunks),
@@ -360,6 +374,7 @@ def window_stats(tok: Any, chunks: list[Embedded]) -> dict[str, float]:
         "truncated_chars": truncated,
         "truncated_share": truncated / max(total, 1),
         "untruncated_chars": total - truncated,
+        "untruncated_body_chars": body_kept,
         "prefix_share": 1 - sum(c.body_chars for c in chunks) / max(total, 1),
         "html_chunks": len(html),
         "html_markup_share": sum(bool(MARKUP.search(c.text)) for c in html) / max(len(html), 1),
@@ -384,6 +399,7 @@ def figures(m: Measured, out: Output, corpus: Corpus, tok: Any, inner_s: float) 
         "other_cpu_s": m.other_cpu_s,
         **stats,
         "untruncated_chars_per_s": stats["untruncated_chars"] / wall,
+        "untruncated_body_chars_per_s": stats["untruncated_body_chars"] / wall,
     }
 
 
@@ -434,14 +450,18 @@ def compare(corpus: Corpus, index_dir: Path, peer_json: Path) -> dict[str, Any]:
     peer = figures(m_peer, peer_out, corpus, tok, sum(raw["seconds"].values()))
     peer["faiss_vectors"] = raw["vectors"]
     peer["seconds_breakdown"] = raw["seconds"]
-    ratio = ours["untruncated_chars_per_s"] / max(peer["untruncated_chars_per_s"], 1e-9)
+    ratio = ours["untruncated_body_chars_per_s"] / max(peer["untruncated_body_chars_per_s"], 1e-9)
     return {
         "ours": ours,
         "peer": peer,
         "ours_files": summary["files"],
         "ours_results": summary["results"],
         "failures": failures(summary, m_peer.stdout + m_peer.stderr),
-        "target": {"metric": "untruncated_chars_per_s", "ratio": ratio, "required": TARGET_RATIO},
+        "target": {
+            "metric": "untruncated_body_chars_per_s",
+            "ratio": ratio,
+            "required": TARGET_RATIO,
+        },
     }
 
 
@@ -488,6 +508,7 @@ ROWS: list[tuple[str, str, str]] = [
     ("prefix_share", "embedded chars that are title/metadata", "{:.1%}"),
     ("html_markup_share", "HTML-derived chunks with markup", "{:.1%}"),
     ("untruncated_chars_per_s", "untruncated embedded chars / wall s", "{:,.0f}"),
+    ("untruncated_body_chars_per_s", "  of which document text / wall s", "{:,.0f}"),
 ]
 
 
@@ -520,7 +541,7 @@ def render(res: dict[str, Any]) -> None:
     t = res["target"]
     verdict = "[green]meets[/]" if t["ratio"] >= t["required"] else "[red]misses[/]"
     con.print(
-        f"untruncated chars/s, ours/peer = {t['ratio']:.2f}x: "
+        f"untruncated document-text chars/s, ours/peer = {t['ratio']:.2f}x: "
         f"{verdict} the >= {t['required']}x target"
     )
     render_notes(con, res)

@@ -17,12 +17,12 @@ from pathlib import Path
 import numpy as np
 
 from ingest.chunk import Chunker
-from ingest.parse import PARSER_VERSION, parse_file
-from ingest.plan import FileState, Plan, make_plan, scan, sha256_of
+from ingest.parse import PARSER_VERSION
+from ingest.plan import FileState, Plan, make_plan, scan
 from ingest.progress import NoProgress, Progress
+from ingest.workers import ParseOutcome, default_workers, parse_ahead
 from rag.catalog import Catalog, StoredFile
 from rag.embedder import Embedder
-from rag.errors import ParseError
 from rag.settings import IngestSettings
 from rag.store import Collection
 from rag.types import Chunk, Document, ParsedDocument
@@ -172,7 +172,13 @@ class Ingestor:
             self._relabel_unchanged(writer.catalog, summary)
             todo = [(f, None) for f in plan.add] + list(plan.update)
             self.progress.start(len(todo))
-            parsed = (self._parse(f, old, plan.hashes.get(f.source)) for f, old in todo)
+            workers = self.settings.parse_workers
+            outcomes = parse_ahead(
+                [(f.path, plan.hashes.get(f.source)) for f, _ in todo],
+                int(self.settings.max_file_mb * 2**20),
+                default_workers() if workers is None else workers,
+            )
+            parsed = (self._parsed(f, old, o) for (f, old), o in zip(todo, outcomes, strict=True))
             self._store_all(writer, parsed, summary)
             summary.seconds = time.perf_counter() - t0
             writer.catalog.finish_job(
@@ -256,21 +262,18 @@ class Ingestor:
         catalog.set_labels(rowid, want_groups, want_metadata)
         return True
 
-    def _parse(self, state: FileState, existing: StoredFile | None, digest: str | None) -> _Parsed:
+    def _parsed(self, state: FileState, existing: StoredFile | None, o: ParseOutcome) -> _Parsed:
+        """A worker's outcome, chunked here (chunking needs the embedder's tokenizer)."""
+        if o.doc is None:
+            return self._failed(state, existing, o.error or "could not parse")
         t0 = time.perf_counter()
         try:
-            digest = sha256_of(state.path) if digest is None else digest
-            doc = parse_file(state.path, int(self.settings.max_file_mb * 2**20))
-            parsed = self._chunked(state, existing, doc, digest)
-            if not parsed.chunks:
-                raise ParseError("no indexable text after parsing")
-        except ParseError as exc:
-            return self._failed(state, existing, str(exc))
-        except OSError as exc:
-            return self._failed(state, existing, f"cannot read the file: {exc.strerror or exc}")
+            parsed = self._chunked(state, existing, o.doc, o.sha256)
         except Exception as exc:  # one bad file must not stop the run
             return self._failed(state, existing, f"unexpected {exc.__class__.__name__}: {exc}")
-        parsed.result.seconds = time.perf_counter() - t0
+        if not parsed.chunks:
+            return self._failed(state, existing, "no indexable text after parsing")
+        parsed.result.seconds = o.seconds + time.perf_counter() - t0
         return parsed
 
     def _chunked(
@@ -307,7 +310,8 @@ class Ingestor:
         self.progress.chunks_queued(len(missing))
         t0 = time.perf_counter()
         new: dict[str, np.ndarray] = {}
-        step = max(1, min(len(missing), 64))
+        # Big calls: the embedder sorts each call's texts by length, so less is padding.
+        step = max(1, min(len(missing), 256))
         for i in range(0, len(missing), step):
             part = missing[i : i + step]
             new.update(zip(part, self.embedder.embed([wanted[k] for k in part]), strict=True))

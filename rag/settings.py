@@ -97,6 +97,9 @@ class IngestSettings(BaseModel):
     # Chunks embedded per call; bigger batches amortise overhead, smaller ones commit sooner.
     embed_batch: int = Field(256, ge=1)
     max_file_mb: float = Field(256.0, gt=0)
+    # Processes that parse files ahead of the embedder (None: one per core; 0: parse in the
+    # run's own process). Parsing and embedding then overlap instead of adding up.
+    parse_workers: int | None = Field(None, ge=0)
 
 
 class ApiSettings(BaseModel):
