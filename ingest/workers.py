@@ -8,13 +8,14 @@ back in the order they were given, so commits, progress and results stay determi
 
 A worker only parses: it is a separate process with its own copy of the parsing libraries and
 never touches the collection, so killing the run at any moment still leaves the catalog as the
-writer last committed it (a worker notices its parent is gone when its pipe closes).
+writer last committed it; workers watch the run's process and exit when it is gone.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
@@ -93,7 +94,9 @@ def parse_ahead(
         # Far enough ahead that workers keep parsing while the run embeds a batch (seconds);
         # parsed text is small, so a few dozen files in memory cost little.
         size, ahead = (1, 1) if solo else (workers, AHEAD)
-        pool = ProcessPoolExecutor(size, mp_context=context)
+        pool = ProcessPoolExecutor(
+            size, mp_context=context, initializer=_exit_with, initargs=(os.getpid(),)
+        )
         pending: deque[tuple[int, Future[ParseOutcome]]] = deque()
         try:
             while queue or pending:
@@ -112,3 +115,18 @@ def parse_ahead(
             solo = not solo
         finally:
             pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _exit_with(pid: int) -> None:
+    """Worker start-up: exit when the run's process is gone. A pool's workers otherwise wait
+    for work forever after their parent is killed (they hold their own queue's write end)."""
+
+    def watch() -> None:
+        while True:
+            time.sleep(0.5)
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                os._exit(0)
+
+    threading.Thread(target=watch, name="sabio-parent-watch", daemon=True).start()

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import faiss
+import psutil
 import pytest
 
 from rag.embedder import LazyEmbedder
@@ -90,8 +91,12 @@ def test_sigkill_at_any_moment_then_the_next_run_finishes(
     # First kill: after at least one batch was committed, while later ones are in flight.
     proc = start_ingest(index_dir, corpus, "killed")
     wait_for(lambda: generation(folder) >= 2)
+    helpers = psutil.Process(proc.pid).children(recursive=True)  # the parse workers
+    assert helpers
     proc.send_signal(signal.SIGKILL)
     proc.wait()
+    _, alive = psutil.wait_procs(helpers, timeout=10)
+    assert not alive, "worker processes outlived the killed run"
     partial = assert_consistent(folder)
     assert 0 < partial < len(CONTRACTS)
 
