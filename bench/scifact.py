@@ -42,7 +42,7 @@ def main() -> None:
     coll = beir.build(Store(args.index_dir), "scifact", data, emb, chunker, for_stream(sys.stderr))
     build_s = time.perf_counter() - t0
     t0 = time.perf_counter()
-    scores = beir.evaluate(coll, emb, data, ["bm25", "dense", "hybrid"], settings.retrieval)
+    scores = beir.evaluate(coll, emb, data, ["bm25", "dense", "hybrid"], settings)
     eval_s = time.perf_counter() - t0
     report = {
         "dataset": "scifact",

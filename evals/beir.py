@@ -12,10 +12,10 @@ from typing import Any
 from evals.common import Timer, collection_for, index_documents
 from ingest.chunk import Chunker
 from ingest.progress import Progress
-from rag import metrics
+from rag import metrics, wiring
 from rag.embedder import Embedder
-from rag.retrieval import Searcher, make_retrievers
-from rag.settings import RetrievalSettings, Settings
+from rag.retrieval import Searcher
+from rag.settings import Settings
 from rag.store import Collection, Store
 from rag.types import Element, ElementKind, ParsedDocument
 
@@ -91,18 +91,13 @@ def evaluate(
     embedder: Embedder,
     data: BeirSet,
     modes: Sequence[str],
-    retrieval: RetrievalSettings,
+    settings: Settings,
     depth: int = 100,
 ) -> dict[str, dict[str, float]]:
-    """nDCG@10 and recall@100 per retrieval mode."""
-    out = {}
-    for mode in modes:
-        searcher = Searcher(
-            coll,
-            embedder,
-            make_retrievers(mode),
-            candidates=max(retrieval.candidates, depth),
-            rrf_k=retrieval.rrf_k,
-        )
-        out[mode] = evaluate_one(coll, searcher, data, depth)["metrics"]
-    return out
+    """nDCG@10 and recall@100 per retrieval mode, each searched as `rag search --mode` does."""
+    return {
+        mode: evaluate_one(coll, wiring.searcher(settings, coll, embedder, mode), data, depth)[
+            "metrics"
+        ]
+        for mode in modes
+    }

@@ -51,6 +51,10 @@ class RetrievalSettings(BaseModel):
     rrf_k: int = Field(60, ge=1)
     # Weight of each retriever in the fusion.
     weights: dict[str, float] = {"dense": 1.0, "bm25": 0.5, "section": 0.5}
+    # Pseudo-relevance feedback: the dense query is searched again, moved towards the mean of
+    # the first pass's best `feedback` chunks (0: off).
+    feedback: int = Field(3, ge=0, le=50)
+    feedback_weight: float = Field(1.0, ge=0.0)
     # Send a question to the document it names ("In the Supply Agreement, ...") when that
     # document out-scores the next one by this factor.
     route: bool = True

@@ -111,6 +111,13 @@ def search(
     return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i != -1]
 
 
+def reconstruct(index: faiss.Index, ids: Sequence[int]) -> np.ndarray:
+    """(len(ids), d) float32: the stored vectors of these ids (an IVF index keeps a direct map)."""
+    out = np.vstack([index.reconstruct(int(i)) for i in ids]).astype(np.float32)
+    assert out.shape == (len(ids), index.d), out.shape
+    return out
+
+
 def read_index(path: Path, dim: int) -> faiss.Index:
     index = faiss.read_index(str(path))
     if index.d != dim:

@@ -53,6 +53,8 @@ def searcher(
         weights=r.weights,
         router=router,
         fusion=r.fusion,
+        feedback=r.feedback,
+        feedback_weight=r.feedback_weight,
     )
 
 

@@ -1,10 +1,10 @@
 """Retrieval quality gates on the public sets, with the default settings (ONNX int8 MiniLM,
-hybrid min-max fusion, document routing). Figures when these gates were set, from
-`rag eval retrieval ... --json` (bench/results/retrieval_*.json):
+hybrid min-max fusion, document routing, dense feedback). Figures when these gates were set,
+from bench/retrieval.sh (bench/results/retrieval_*.json):
 
-    CUAD      recall@32 0.927  (BM25 over 500-char chunks: 0.428)
-    S10       hit@5 0.96       TV hit@5 0.846
-    SciFact   nDCG@10 0.734
+    CUAD      recall@32 0.930  (BM25 over 500-char chunks: 0.428)
+    S10       hit@5 0.98       TV hit@5 0.831
+    SciFact   nDCG@10 0.742
 
 A change that loses more than about one question's worth fails.
 """
@@ -41,14 +41,14 @@ def test_cuad_recall_at_32(tmp_path: Path, settings: Settings, embedder) -> None
     questions = cuad.load_questions(SHARED / "cuad" / "questions_public.json")
     report = cuad.evaluate(coll, wiring.searcher(settings, coll, embedder), questions)
     metrics = report["metrics"]
-    assert metrics["recall@32"] >= 0.91, metrics  # type: ignore[index]
+    assert metrics["recall@32"] >= 0.92, metrics  # type: ignore[index]
     baseline = cuad.baseline_bm25(files, questions)["metrics"]
     assert metrics["recall@32"] > baseline["recall@32"] + 0.3  # type: ignore[index,operator]
 
 
 @pytest.mark.parametrize(
     ("corpus", "questions", "gate"),
-    [("s10_corpus.jsonl", "s10_qa.jsonl", 0.94), ("tv_corpus.jsonl", "tv_qa_public.jsonl", 0.83)],
+    [("s10_corpus.jsonl", "s10_qa.jsonl", 0.96), ("tv_corpus.jsonl", "tv_qa_public.jsonl", 0.81)],
 )
 def test_emanual_hit_at_5(
     tmp_path: Path, settings: Settings, embedder, corpus: str, questions: str, gate: float
@@ -67,4 +67,4 @@ def test_scifact_ndcg(tmp_path: Path, settings: Settings, embedder) -> None:  # 
     data = beir.load(SHARED / "scifact")
     coll = beir.build(Store(tmp_path), "scifact", data, embedder, chunker_for(settings, embedder))
     metrics = beir.evaluate_one(coll, wiring.searcher(settings, coll, embedder), data)["metrics"]
-    assert metrics["ndcg@10"] >= 0.729, metrics
+    assert metrics["ndcg@10"] >= 0.737, metrics
