@@ -119,6 +119,28 @@ def test_a_restriction_is_applied_inside_every_retriever(
     assert searcher.search("terminate", k=10, documents=set()).hits == []
 
 
+def test_dense_feedback_searches_again_within_the_restriction(
+    coll: Collection, embedder: FakeEmbedder
+) -> None:
+    with coll.snapshot() as snap:
+        supply = snap.catalog.conn.execute(
+            "SELECT id FROM documents WHERE source = '/c/supply.txt'"
+        ).fetchone()[0]
+    plain = Searcher(coll, embedder, make_retrievers("hybrid"), fusion="minmax")
+    moved = Searcher(coll, embedder, make_retrievers("hybrid"), fusion="minmax", feedback=2)
+    question = "terminate for convenience notice"
+    result = moved.search(question, k=10, documents={supply})
+    assert "feedback" in result.timings
+    assert set(sources(result.hits)) == {"/c/supply.txt"}
+    # The caller keeps the question's own vector (answers score evidence with it).
+    assert result.query is not None and result.query.vector is not None
+    assert (result.query.vector == embedder.embed_query(question)).all()
+    # The second dense pass moved the ranking: scores differ from the plain search.
+    before = {h.chunk.id: h.score for h in plain.search(question, k=10).hits}
+    after = {h.chunk.id: h.score for h in moved.search(question, k=10).hits}
+    assert before.keys() == after.keys() and before != after
+
+
 def test_section_bm25_ranks_whole_sections(coll: Collection, embedder: FakeEmbedder) -> None:
     searcher = Searcher(coll, embedder, make_retrievers("lexical"))
     hits = searcher.search("Zenith Orchard", k=10).hits
