@@ -1,0 +1,87 @@
+"""Embedding throughput of each embedder backend, same texts, same run.
+
+    .venv/bin/python bench/embed_speed.py [--n 1024] [--json]
+
+The texts are the chunks `ingest run` makes of the CUAD contracts (title prefix included, at
+most 256 tokens each), so the figure is what ingestion sees. Each backend embeds them once to
+warm up (model load, ONNX export on first use), then again, timed, in calls of 256 as the
+ingest pipeline makes them. Also printed: the cosine between the two backends' vectors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from ingest.chunk import Chunker  # noqa: E402
+from ingest.parse import parse_file  # noqa: E402
+from rag import wiring  # noqa: E402
+from rag.settings import Settings  # noqa: E402
+
+CONTRACTS = REPO.parent / "shared" / "data" / "cuad" / "contracts_txt"
+
+
+def texts(n: int) -> list[str]:
+    settings = Settings()
+    emb = wiring.embedder(settings)
+    chunker = Chunker(emb.tokenizer, wiring.chunk_settings(settings, emb.max_tokens))
+    out: list[str] = []
+    for path in sorted(CONTRACTS.glob("*.txt")):
+        out += [c.embed_text for c in chunker.chunk("bench", parse_file(path))]
+        if len(out) >= n:
+            break
+    return out[:n]
+
+
+def measure(backend: str, batch: list[str]) -> tuple[dict[str, float], np.ndarray]:
+    settings = Settings.model_validate({"embedder": {"backend": backend}})
+    emb = wiring.embedder(settings)
+    emb.embed(batch[:256])  # load, export, warm up
+    tokens = sum(emb.tokenizer.count(t) + emb.tokenizer.special_tokens for t in batch)
+    t0 = time.perf_counter()
+    vecs = np.vstack([emb.embed(batch[i : i + 256]) for i in range(0, len(batch), 256)])
+    seconds = time.perf_counter() - t0
+    return {"chunks_per_s": len(batch) / seconds, "tokens_per_s": tokens / seconds}, vecs
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=1024)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    batch = texts(args.n)
+    onnx, a = measure("onnx", batch)
+    torch, b = measure("torch", batch)
+    cosine = np.sum(a * b, axis=1)
+    report = {
+        "chunks": len(batch),
+        "onnx_int8": onnx,
+        "torch": torch,
+        "speedup": onnx["chunks_per_s"] / torch["chunks_per_s"],
+        "cosine_min": float(cosine.min()),
+        "cosine_mean": float(cosine.mean()),
+    }
+    if args.json:
+        print(json.dumps(report, indent=2))
+        return
+    print(f"{len(batch)} CUAD chunks (<= 256 tokens, title prefix included)")
+    for name in ("onnx_int8", "torch"):
+        r = report[name]
+        assert isinstance(r, dict)
+        print(f"{name:<10}{r['chunks_per_s']:>8.1f} chunks/s{r['tokens_per_s']:>10.0f} tokens/s")
+    print(
+        f"onnx_int8 / torch: {report['speedup']:.2f}x; cosine of their vectors: mean "
+        f"{report['cosine_mean']:.4f}, min {report['cosine_min']:.4f}"
+    )
+
+
+if __name__ == "__main__":
+    main()
