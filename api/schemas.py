@@ -93,7 +93,9 @@ class SearchResponse(BaseModel):
     hits: list[Hit]
 
 
-class Citation(Open):
+class Located(Open):
+    """Where a numbered source or a citation sits: file, chunk, heading, page, char span."""
+
     n: int
     source: str
     title: str
@@ -103,19 +105,13 @@ class Citation(Open):
     page: int | None
     start: int
     end: int
+
+
+class Citation(Located):
     quote: str
 
 
-class Source(Open):
-    n: int
-    source: str
-    title: str
-    document_id: str
-    chunk_id: str
-    heading_path: list[str]
-    page: int | None
-    start: int
-    end: int
+class Source(Located):
     text: str
     relevance: float
     passage: str
