@@ -11,9 +11,10 @@ if [ ! -x .venv/bin/python ]; then
     .venv/bin/pip install --quiet --upgrade pip
 fi
 
-# The browser tests (tests/web) drive Debian's chromium through Playwright, which never downloads
-# a browser of its own. Installed once, system-wide; without it only tests/web fail, saying so.
-if [ ! -x /usr/bin/chromium ]; then
+# With --browser (scripts/test.sh): the browser tests (tests/web) drive Debian's chromium through
+# Playwright, which never downloads a browser of its own. Installed once, system-wide; without
+# it only tests/web fail, saying so. The main job does not need it.
+if [ "${1:-}" = "--browser" ] && [ ! -x /usr/bin/chromium ]; then
     if [ "$(id -u)" -eq 0 ]; then sudo=""; elif command -v sudo >/dev/null; then sudo="sudo -n"; else sudo=none; fi
     if [ "$sudo" != none ] && command -v apt-get >/dev/null; then
         { $sudo apt-get update -q && $sudo apt-get install -y -q chromium; } ||

@@ -3,5 +3,5 @@
 # gates on ../shared/data). Extra arguments go to pytest, e.g. scripts/test.sh -m "not slow".
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh
+scripts/setup.sh --browser
 exec .venv/bin/python -m pytest "$@"
