@@ -42,6 +42,9 @@ def serve(
         port=port,
         workers=workers,
         log_level="info",
+        # Longer than uvicorn's 5 s: a client that waits out a 429's Retry-After (5 s) or polls
+        # a job should find its connection still open, not race the server closing it.
+        timeout_keep_alive=api.keep_alive_s,
     )
 
 

@@ -1,11 +1,13 @@
 """Load test of `rag serve` on 127.0.0.1: search latency under concurrency, answers per minute.
 
     .venv/bin/python bench/load.py [--seconds 60] [--searchers 20] [--askers 12] [--json]
+                                   [--search-alone 20]
     .venv/bin/python bench/load.py --index-dir indexes --collection manuals   # reuse a collection
 
 A bounded script rather than locust (one dependency fewer; the figures are the same): it starts
 the real server in a subprocess with the default models (Qwen2.5-0.5B GGUF through llama.cpp,
-ONNX MiniLM), then for `--seconds` runs `--searchers` clients that search back to back and
+ONNX MiniLM), runs `--searchers` clients that search back to back for `--search-alone` seconds
+(the cores to themselves), then for `--seconds` the same searchers beside
 `--askers` clients that ask for generated answers back to back (more than the answer queue
 holds, 8 by default, so some are refused), all over HTTP/1.1 keep-alive.
 A 429 is expected once the answer queue is full: the client checks it carries Retry-After and
@@ -167,18 +169,20 @@ async def asker(client: httpx.AsyncClient, url: str, end: float, tally: Tally, i
             tally.errors.append(f"query {r.status_code}: {r.text[:120]}")
 
 
-async def load(base: str, key: str, collection: str, args: argparse.Namespace) -> dict[str, Any]:
+async def load(
+    base: str, key: str, collection: str, args: argparse.Namespace, askers: int, seconds: float
+) -> dict[str, Any]:
     headers = {"Authorization": f"Bearer {key}"}
-    limits = httpx.Limits(max_connections=args.searchers + args.askers + 4)
+    limits = httpx.Limits(max_connections=args.searchers + askers + 4)
     search, answers = Tally(), Tally()
     async with httpx.AsyncClient(base_url=base, headers=headers, limits=limits, timeout=60) as c:
         t0 = time.monotonic()
-        end = t0 + args.seconds
+        end = t0 + seconds
         search_url = f"/v1/collections/{collection}/search"
         query_url = f"/v1/collections/{collection}/query"
         await asyncio.gather(
             *(searcher(c, search_url, end, search, i) for i in range(args.searchers)),
-            *(asker(c, query_url, end, answers, i) for i in range(args.askers)),
+            *(asker(c, query_url, end, answers, i) for i in range(askers)),
         )
         elapsed = time.monotonic() - t0
     return report(search, answers, elapsed)
@@ -218,6 +222,7 @@ def main() -> None:
     p.add_argument("--seconds", type=float, default=60.0)
     p.add_argument("--searchers", type=int, default=20)
     p.add_argument("--askers", type=int, default=12)
+    p.add_argument("--search-alone", type=float, default=20.0, help="Seconds of search only.")
     p.add_argument("--index-dir", type=Path, default=None)
     p.add_argument("--collection", default="manuals")
     p.add_argument("--json", action="store_true")
@@ -237,7 +242,12 @@ def main() -> None:
         try:
             wait_ready(base, proc)
             rss = PeakRss(proc.pid)
-            result = asyncio.run(load(base, key, args.collection, args))
+            # First search alone (what it costs with the cores free), then the mixed load.
+            alone = asyncio.run(load(base, key, args.collection, args, 0, args.search_alone))
+            result = asyncio.run(load(base, key, args.collection, args, args.askers, args.seconds))
+            result["search_alone"] = alone["search"]
+            result["error_count"] += alone["error_count"]
+            result["errors"] += alone["errors"]
             result["server_peak_rss_mb"] = rss.stop() / 2**20
         finally:
             proc.terminate()
@@ -246,7 +256,11 @@ def main() -> None:
     if args.json:
         print(json.dumps(result, indent=2))
         return
-    s, a = result["search"], result["answers"]
+    s, a, s0 = result["search"], result["answers"], result["search_alone"]
+    print(
+        f"search alone, {args.searchers} searchers: {s0['requests']} requests, "
+        f"{s0['per_s']:.1f}/s, p50 {s0['p50_ms']:.0f} ms, p95 {s0['p95_ms']:.0f} ms"
+    )
     print(f"{result['elapsed_s']:.0f} s, {args.searchers} searchers + {args.askers} askers")
     print(
         f"search:  {s['requests']} requests, {s['per_s']:.1f}/s, "

@@ -123,6 +123,8 @@ class ApiSettings(BaseModel):
     retry_after_s: int = Field(5, ge=1)
     # Whole request, queueing included (504 past it).
     request_timeout_s: float = Field(120.0, gt=0)
+    # Seconds an idle HTTP keep-alive connection stays open.
+    keep_alive_s: int = Field(30, ge=1)
     # Connections to each collection, so that searches run side by side.
     readers: int = Field(4, ge=1)
     # How long an upload job waits for another writer (e.g. `ingest run`) of its collection.
