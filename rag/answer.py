@@ -84,7 +84,7 @@ class Answerer:
         generator: Generator | None,
         selector: EvidenceSelector,
         k: int = 8,
-        min_relevance: float = 0.65,
+        min_relevance: float = 0.60,
         min_support: float = 0.5,
         max_tokens: int = 120,
         min_relevance_routed: float | None = None,
@@ -125,6 +125,16 @@ class Answerer:
         sources = self.selector.select(query.question, qvec, result.hits)
         timings["retrieve_s"] = time.perf_counter() - t0
         yield Event("sources", sources=tuple(sources))
+        if result.unmatched:
+            # "Consider the Lease between A and B; ..." asked of a collection without that
+            # lease: whatever passage scores best, it is not from the document asked about.
+            yield Event(
+                "answer",
+                answer=self._abstain(
+                    question, sources, mode, "the named document is not here", timings, t0
+                ),
+            )
+            return
         best = max((s.relevance for s in sources), default=0.0)
         bar = self.min_relevance_routed if result.routed else self.min_relevance
         if best < bar:

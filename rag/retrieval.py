@@ -21,7 +21,7 @@ from rag import lexical, vectors
 from rag.embedder import Embedder
 from rag.store import Collection as Store
 from rag.store import Snapshot
-from rag.text import overlap
+from rag.text import content_words, overlap
 from rag.types import Hit
 
 # "Consider the <agreement> between <A> ("Licensor"); <B> ("Licensee"); <question>"
@@ -171,6 +171,9 @@ class SearchResult:
     query: Query | None = None
     # The question named a document of the collection and the search kept to it.
     routed: bool = False
+    # The question named a document ("Consider the Supply Agreement between ...;") and no
+    # document of the collection that the caller may see matches the name.
+    unmatched: bool = False
 
 
 class DocumentRouter:
@@ -181,8 +184,11 @@ class DocumentRouter:
     that happened to match one abstract strongly narrowed 37 of 300 searches to one document.
     """
 
-    def __init__(self, margin: float = 1.2, min_coverage: float = 0.5) -> None:
+    def __init__(
+        self, margin: float = 1.2, min_coverage: float = 0.5, specific_words: int = 4
+    ) -> None:
         self.margin = margin
+        self.specific_words = specific_words
         # Share of the reference's words the document's title and opening must contain: a
         # contract question asked of a manual otherwise "routes" to whichever section happens
         # to share a word (measured: references cover their own contract's opening >= 0.56 in
@@ -190,18 +196,23 @@ class DocumentRouter:
         self.min_coverage = min_coverage
 
     def route(self, snap: Snapshot, query: Query) -> frozenset[int] | None:
+        """The one document the question names; None to search everywhere; an empty set when
+        the question names a document that is not in the collection (or not visible)."""
         if query.reference is None:
             return None
+        # Only a specific reference can be missing: "In the settings menu, ..." or "In case of
+        # fire, ..." parse as references too, and must not make an answer abstain.
+        specific = len(content_words(query.reference)) >= self.specific_words
         # Only among the documents the caller may see: a forbidden document must not even
         # decide where a question goes (or it would shape, and so reveal, the results).
         found = lexical.documents(snap.catalog.conn, query.reference, 2, query.documents)
         if not found:
-            return None
-        clear = len(found) == 1 or found[0][1] >= self.margin * max(found[1][1], 1e-9)
+            return frozenset() if specific else None
         head = lexical.document_head(snap.catalog.conn, found[0][0])
-        if clear and overlap(query.reference, head) >= self.min_coverage:
-            return frozenset([found[0][0]])
-        return None
+        if overlap(query.reference, head) < self.min_coverage:
+            return frozenset() if specific else None
+        clear = len(found) == 1 or found[0][1] >= self.margin * max(found[1][1], 1e-9)
+        return frozenset([found[0][0]]) if clear else None
 
 
 class Searcher:
@@ -251,6 +262,9 @@ class Searcher:
             allowed = None if documents is None else frozenset(documents)
             query = replace(query, documents=allowed)
             routed = None if self.router is None else self.router.route(snap, query)
+            # A named document that is not here: search everywhere, and say so in the result.
+            unmatched = routed is not None and not routed
+            routed = routed or None
             # Routing picks among `allowed` only; the check keeps that true whatever a router does.
             if routed is not None and (allowed is None or routed <= allowed):
                 query = replace(query, documents=routed)
@@ -285,7 +299,9 @@ class Searcher:
             ]
             if self.reranker is not None:
                 hits = self.reranker.rerank(query, hits)
-            return SearchResult(hits, snap.generation, timings, query, routed is not None)
+            return SearchResult(
+                hits, snap.generation, timings, query, routed is not None, unmatched
+            )
 
     def _fuse(self, ranked: dict[str, list[tuple[int, float]]]) -> list[Fused]:
         if len(ranked) == 1:  # one retriever: keep its own scores (cosine, BM25)

@@ -83,9 +83,11 @@ class AnswerSettings(BaseModel):
     # A source must reach this share of the best source's relevance to enter the prompt.
     relative_relevance: float = Field(0.8, ge=0.0, le=1.0)
     # Below this question-sentence score the documents do not hold the answer. Measured on the
-    # public sets at 0.65: every answerable S10 and TV question passes; 96% (S10) and 100% (TV)
-    # of contract questions asked of the manuals fall below.
-    min_relevance: float = 0.65
+    # public sets (bar from 0.55 to 0.65): every answerable S10 and TV question passes; from
+    # 0.60 up, 96% (S10) and 100% (TV) of contract questions asked of the manuals fall below.
+    # 0.60, not 0.65: the sample TV manual's "What cable should I use for a wired Internet
+    # connection?" scores 0.649 on the sentence that answers it.
+    min_relevance: float = 0.60
     # A question that names a document of the collection ("Consider the Supply Agreement
     # between ...; ...") is about it: a lower bar, since a contract clause rarely shares the
     # question's words (answerable CUAD questions: median 0.64, 10th percentile 0.47).

@@ -7,6 +7,7 @@ import { breadcrumb, fileName, h, highlighted, icon, pageLabel, plural } from ".
 const MARKER = /\[(\d+(?:\s*[,;]\s*\d+)*)\]/g;
 const REASONS = {
   "no relevant passage": "No passage in this collection was close enough to the question.",
+  "the named document is not here": "The question names a document that is not in this collection.",
   "the model abstained": "The model did not find the answer in the closest passages.",
   "no sentence was supported": "The drafted sentences were not supported by the passages, so none were kept.",
 };

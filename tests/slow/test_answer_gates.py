@@ -7,6 +7,10 @@ set, from `rag eval answers ... --json` on the full sets (bench/results/answers_
     CUAD (60 questions, 50 S10 questions as unanswerable)
         abstention recall 1.00
 
+and on the subsets below (S10 gate: 50 questions + 30 CUAD questions): citation precision
+0.77, format errors 0.09, abstention recall 1.00 (every contract question names a contract
+that the manual collection lacks), precision 0.86.
+
 Greedy decoding repeats itself on one machine; another CPU may round differently, so each
 gate sits about two questions' worth below the figure it protects.
 """
@@ -75,8 +79,8 @@ def test_s10_citations_and_abstention(
     m = metrics(settings, embedder, generator, store, "s10", (items, bad), "emanual")
     assert m["citation_precision"] >= 0.70, m
     assert m["format_error_rate"] <= 0.15, m
-    assert m["abstain_recall"] >= 0.90, m
-    assert m["abstain_precision"] >= 0.85, m
+    assert m["abstain_recall"] >= 0.97, m
+    assert m["abstain_precision"] >= 0.80, m
 
 
 def test_contracts_abstain_on_manual_questions(

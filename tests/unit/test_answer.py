@@ -10,7 +10,7 @@ import pytest
 from rag.answer import Answerer, _split_answer, answer_json
 from rag.evidence import ABSTAIN, SYSTEM, EvidenceSelector, messages
 from rag.generator import Message, RepetitionGuard
-from rag.retrieval import Searcher, make_retrievers
+from rag.retrieval import DocumentRouter, Searcher, make_retrievers
 from rag.store import Collection, Store
 from tests.unit.fakes import FakeEmbedder
 from tests.unit.test_store import make_doc, write
@@ -128,6 +128,19 @@ def test_abstentions(coll: Collection, embedder: FakeEmbedder) -> None:
     far = answerer(coll, embedder, never, rel=0.99).answer("Who won the 1998 world cup final?")
     assert far.abstained and far.reason == "no relevant passage"
     assert never.prompts == []  # no time spent generating
+
+
+def test_a_question_about_a_document_that_is_not_here_abstains(
+    coll: Collection, embedder: FakeEmbedder
+) -> None:
+    never = ScriptedGenerator("unused")
+    ans = answerer(coll, embedder, never)
+    ans.searcher.router = DocumentRouter()
+    a = ans.answer("Consider the Lease Agreement between Halcyon and Quartz; how often is it?")
+    assert a.abstained and a.reason == "the named document is not here"
+    assert a.sources and never.prompts == []
+    named = ans.answer("Consider the Pump manual; how often is the impeller seal replaced?")
+    assert named.reason != "the named document is not here"
 
 
 def test_extract_mode_is_verbatim(coll: Collection, embedder: FakeEmbedder) -> None:

@@ -95,6 +95,37 @@ def test_a_named_document_gets_the_question(coll: Collection, embedder: FakeEmbe
     assert "/c/supply.txt" in sources(plain.search(text, k=5).hits)
 
 
+def test_a_named_document_that_is_not_here_is_flagged(
+    coll: Collection, embedder: FakeEmbedder
+) -> None:
+    routed = Searcher(coll, embedder, make_retrievers("hybrid"), router=DocumentRouter())
+    text = "Consider the Lease Agreement between Halcyon Realty and Quartz Dental; governing law"
+    result = routed.search(text, k=5)
+    assert result.unmatched and not result.routed
+    assert result.hits  # a search still lists what it found
+    named = routed.search(
+        "Consider the License Agreement between Zenith Software Corp and Orchard Bank; law", k=5
+    )
+    assert named.routed and not named.unmatched
+    # A document the caller may not see is as absent as one that does not exist.
+    with coll.snapshot() as snap:
+        (supply,) = snap.catalog.conn.execute(
+            "SELECT id FROM documents WHERE source = '/c/supply.txt'"
+        ).fetchone()
+    hidden = routed.search(
+        "Consider the License Agreement between Zenith Software Corp and Orchard Bank; law",
+        k=5,
+        documents={supply},
+    )
+    assert hidden.unmatched and {h.source for h in hidden.hits} == {"/c/supply.txt"}
+    plain = routed.search("Which agreements can be terminated for convenience?", k=5)
+    assert not plain.unmatched and not plain.routed
+    # Everyday phrasing parses as a reference too; too vague to be a missing document.
+    vague = routed.search("In the settings menu, which law governs?", k=5)
+    assert vague.query is not None and vague.query.reference == "the settings menu"
+    assert not vague.unmatched
+
+
 def test_no_route_when_no_document_stands_out(coll: Collection, embedder: FakeEmbedder) -> None:
     routed = Searcher(coll, embedder, make_retrievers("bm25"), router=DocumentRouter())
     result = routed.search("Which agreements can be terminated for convenience?", k=5)
