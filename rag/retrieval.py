@@ -35,6 +35,18 @@ _REFERENCE = re.compile(
     re.IGNORECASE | re.DOTALL,
 )
 
+# "Which law governs the Sykes outsourcing agreement?": a document named inside the question,
+# by a few qualifiers and a document kind, ending a clause ("... the Acme lease expire?" is
+# left alone: where the name ends is a guess there). Routed like the forms above; if no
+# document stands out, the question is searched whole (the name's words may still help).
+_KINDS = r"agreement|contract|lease|licen[cs]e|manual|guide|handbook|policy|amendment|addendum"
+_LINKS = r"the|a|an|this|that|of|under|in|on|for|to|with|by|from|and|or|between|about"
+_EMBEDDED = re.compile(
+    rf"\b(?:the|this|that|my|our|your)\s+(?:(?!(?:{_LINKS})\b)[\w&.'-]+\s+){{1,5}}?"
+    rf"(?:{_KINDS})\b(?=\s*(?:[?.!,;]|$))",
+    re.IGNORECASE,
+)
+
 
 @dataclass(frozen=True, slots=True)
 class Query:
@@ -47,12 +59,19 @@ class Query:
     documents: frozenset[int] | None = None
     # The FTS5 expression BM25 retrievers search (computed once per search).
     match: str | None = None
+    # The reference sits inside the question (not before it).
+    embedded: bool = False
 
 
 def analyze(text: str) -> Query:
     m = _REFERENCE.match(text)
     if m is None:
-        return Query(text, text)
+        e = _EMBEDDED.search(text)
+        # "the Sykes outsourcing agreement" names one; "the license" or "the guide" does not.
+        if e is None or len(content_words(e.group(0))) < 2:
+            return Query(text, text)
+        question = " ".join((text[: e.start()] + text[e.end() :]).split())
+        return Query(text, re.sub(r"\s+([?.!,;])", r"\1", question), e.group(0), embedded=True)
     reference, question = m.group("ref") or m.group("ref2"), m.group("q") or m.group("q2")
     return Query(text, question.strip(), reference.strip())
 
@@ -265,6 +284,11 @@ class Searcher:
             # A named document that is not here: search everywhere, and say so in the result.
             unmatched = routed is not None and not routed
             routed = routed or None
+            if routed is None and query.embedded:
+                # Unrouted, the name is part of the question again.
+                query = replace(query, question=query.text, reference=None, embedded=False)
+                if query.vector is not None:
+                    query = replace(query, vector=self.embedder.embed_query(query.text))
             # Routing picks among `allowed` only; the check keeps that true whatever a router does.
             if routed is not None and (allowed is None or routed <= allowed):
                 query = replace(query, documents=routed)

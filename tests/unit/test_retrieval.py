@@ -68,6 +68,15 @@ def coll(tmp_path: Path, embedder: FakeEmbedder) -> Collection:
             "How much notice is needed to terminate?",
         ),
         ("In what year was it signed?", None, "In what year was it signed?"),
+        (
+            "Which state's law governs the Sykes outsourcing agreement?",
+            "the Sykes outsourcing agreement",
+            "Which state's law governs?",
+        ),
+        # A bare kind, a kind inside a longer phrase, or a name that does not end the clause.
+        ("Who owns the IP under the license?", None, "Who owns the IP under the license?"),
+        ("How do I record from the guide screen?", None, "How do I record from the guide screen?"),
+        ("When does the Acme lease expire?", None, "When does the Acme lease expire?"),
     ],
 )
 def test_analyze_splits_a_document_reference(
@@ -124,6 +133,18 @@ def test_a_named_document_that_is_not_here_is_flagged(
     vague = routed.search("In the settings menu, which law governs?", k=5)
     assert vague.query is not None and vague.query.reference == "the settings menu"
     assert not vague.unmatched
+
+
+def test_a_document_named_inside_the_question(coll: Collection, embedder: FakeEmbedder) -> None:
+    routed = Searcher(coll, embedder, make_retrievers("hybrid"), router=DocumentRouter())
+    result = routed.search("Which law governs the Zenith license agreement?", k=5)
+    assert result.routed and set(sources(result.hits)) == {"/c/license.txt"}
+    assert result.query is not None and result.query.question == "Which law governs?"
+    # No document stands out: the whole question is searched, names included.
+    vague = routed.search("Which law governs the signed service agreement?", k=5)
+    assert not vague.routed and not vague.unmatched
+    assert vague.query is not None
+    assert vague.query.question == "Which law governs the signed service agreement?"
 
 
 def test_no_route_when_no_document_stands_out(coll: Collection, embedder: FakeEmbedder) -> None:
