@@ -127,34 +127,21 @@ class PeakRss:
         return self.peak
 
 
-async def searcher(client: httpx.AsyncClient, url: str, end: float, tally: Tally, i: int) -> None:
+async def client(
+    c: httpx.AsyncClient, url: str, body: dict[str, Any], end: float, tally: Tally, i: int
+) -> None:
+    """Asks QUESTIONS in turn (as `body`'s "question" or "query") until `end`; a 429 waits out
+    its Retry-After."""
+    field = "query" if "query" in body else "question"
     n = i
     while time.monotonic() < end:
-        body = {"query": QUESTIONS[n % len(QUESTIONS)], "k": 10}
+        body = {**body, field: QUESTIONS[n % len(QUESTIONS)]}
         n += 1
         t0 = time.perf_counter()
         try:
-            r = await client.post(url, json=body)
+            r = await c.post(url, json=body, timeout=300)
         except httpx.HTTPError as exc:
-            tally.errors.append(f"search: {exc.__class__.__name__}")
-            continue
-        tally.count(r.status_code)
-        if r.status_code == 200:
-            tally.latencies.append(time.perf_counter() - t0)
-        else:
-            tally.errors.append(f"search {r.status_code}: {r.text[:120]}")
-
-
-async def asker(client: httpx.AsyncClient, url: str, end: float, tally: Tally, i: int) -> None:
-    n = i
-    while time.monotonic() < end:
-        body = {"question": QUESTIONS[n % len(QUESTIONS)], "mode": "generate"}
-        n += 1
-        t0 = time.perf_counter()
-        try:
-            r = await client.post(url, json=body, timeout=300)
-        except httpx.HTTPError as exc:
-            tally.errors.append(f"query: {exc.__class__.__name__}")
+            tally.errors.append(f"{url}: {exc.__class__.__name__}")
             continue
         tally.count(r.status_code)
         if r.status_code == 200:
@@ -166,7 +153,7 @@ async def asker(client: httpx.AsyncClient, url: str, end: float, tally: Tally, i
                 tally.throttled_without_retry_after += 1
             await asyncio.sleep(min(float(retry or 1), max(0.0, end - time.monotonic())))
         else:
-            tally.errors.append(f"query {r.status_code}: {r.text[:120]}")
+            tally.errors.append(f"{url} {r.status_code}: {r.text[:120]}")
 
 
 async def load(
@@ -180,9 +167,11 @@ async def load(
         end = t0 + seconds
         search_url = f"/v1/collections/{collection}/search"
         query_url = f"/v1/collections/{collection}/query"
+        search_body = {"query": "", "k": 10}
+        ask_body = {"question": "", "mode": "generate"}
         await asyncio.gather(
-            *(searcher(c, search_url, end, search, i) for i in range(args.searchers)),
-            *(asker(c, query_url, end, answers, i) for i in range(askers)),
+            *(client(c, search_url, search_body, end, search, i) for i in range(args.searchers)),
+            *(client(c, query_url, ask_body, end, answers, i) for i in range(askers)),
         )
         elapsed = time.monotonic() - t0
     return report(search, answers, elapsed)

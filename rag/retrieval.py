@@ -273,10 +273,6 @@ class Searcher:
         """Top-k hits; `documents` restricts the search to those document row ids."""
         timings: dict[str, float] = {}
         query = analyze(text)
-        if any(r.needs_vector for r in self.retrievers):
-            t0 = time.perf_counter()
-            query = replace(query, vector=self.embedder.embed_query(query.question))
-            timings["embed"] = time.perf_counter() - t0
         with self.collection.snapshot() as snap:
             allowed = None if documents is None else frozenset(documents)
             query = replace(query, documents=allowed)
@@ -287,11 +283,13 @@ class Searcher:
             if routed is None and query.embedded:
                 # Unrouted, the name is part of the question again.
                 query = replace(query, question=query.text, reference=None, embedded=False)
-                if query.vector is not None:
-                    query = replace(query, vector=self.embedder.embed_query(query.text))
             # Routing picks among `allowed` only; the check keeps that true whatever a router does.
             if routed is not None and (allowed is None or routed <= allowed):
                 query = replace(query, documents=routed)
+            if any(r.needs_vector for r in self.retrievers):
+                t0 = time.perf_counter()
+                query = replace(query, vector=self.embedder.embed_query(query.question))
+                timings["embed"] = time.perf_counter() - t0
             if any(not r.needs_vector for r in self.retrievers):
                 t0 = time.perf_counter()
                 if self._df[0] != snap.generation or len(self._df[1]) > 100_000:
