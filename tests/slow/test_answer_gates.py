@@ -11,8 +11,9 @@ and on the subsets below (S10 gate: 50 questions + 30 CUAD questions): citation 
 0.77, format errors 0.09, abstention recall 1.00 (every contract question names a contract
 that the manual collection lacks), precision 0.86.
 
-Greedy decoding repeats itself on one machine; another CPU may round differently, so each
-gate sits about two questions' worth below the figure it protects.
+Greedy decoding repeats itself on one machine (CI printed the same figures as this machine);
+another CPU may round differently, so each gate sits about two questions' worth below the
+figure it protects, except S10 abstention precision, kept at its first 0.85 (one question).
 """
 
 from __future__ import annotations
@@ -80,7 +81,7 @@ def test_s10_citations_and_abstention(
     assert m["citation_precision"] >= 0.70, m
     assert m["format_error_rate"] <= 0.15, m
     assert m["abstain_recall"] >= 0.97, m
-    assert m["abstain_precision"] >= 0.80, m
+    assert m["abstain_precision"] >= 0.85, m
 
 
 def test_contracts_abstain_on_manual_questions(
