@@ -88,6 +88,7 @@ class Answerer:
         min_support: float = 0.5,
         max_tokens: int = 120,
         min_relevance_routed: float | None = None,
+        cited_margin: float = 0.1,
     ) -> None:
         self.searcher = searcher
         self.embedder = embedder
@@ -99,6 +100,7 @@ class Answerer:
             min_relevance if min_relevance_routed is None else min_relevance_routed
         )
         self.min_support = min_support
+        self.cited_margin = cited_margin
         self.max_tokens = max_tokens
 
     def answer(
@@ -148,7 +150,8 @@ class Answerer:
             return
         prompt = messages(query.question, sources)
         pieces: list[str] = []
-        for piece in self.generator.stream(prompt, self.max_tokens):
+        stream = self.generator.stream(prompt, self.max_tokens, len(sources), ABSTAIN)
+        for piece in stream:
             if not pieces:
                 timings["ttft_s"] = time.perf_counter() - t0
             pieces.append(piece)
@@ -171,15 +174,18 @@ class Answerer:
         kept: list[AnswerSentence] = []
         dropped = errors = 0
         claims = _split_answer(raw, _echoes(sources))
-        vecs = self.embedder.embed([t for t, _ in claims]) if claims else np.zeros((0, 1))
-        for (text, cited), vec in zip(claims, vecs, strict=True):
+        pool = [(src, s) for src in sources for s in src.sentences]
+        dense = np.zeros((len(claims), len(pool)), dtype=np.float32)
+        if claims and pool:
+            vecs = self.embedder.embed([t for t, _ in claims])
+            dense = vecs @ self.embedder.embed([s.text for _, s in pool]).T
+        for i, (text, cited) in enumerate(claims):
             errors += sum(1 for n in cited if n not in by_n) + (not cited)
-            given = [by_n[n] for n in dict.fromkeys(cited) if n in by_n]
-            sentence = self._support(text, vec, given)
-            if not sentence.supported and len(given) < len(sources):
-                # The model cited the wrong source, or none: the citation names whichever given
-                # source does support the sentence, if any. Never a source that was not given.
-                sentence = self._support(text, vec, sources)
+            scores = [
+                max(overlap(text, s.text), float(d))
+                for (_, s), d in zip(pool, dense[i], strict=True)
+            ]
+            sentence = self._support(text, pool, scores, {n for n in cited if n in by_n})
             if sentence.supported:
                 kept.append(sentence)
             else:
@@ -203,24 +209,33 @@ class Answerer:
             timings=timings,
         )
 
-    def _support(self, text: str, vec: np.ndarray, cited: list[Source]) -> AnswerSentence:
-        """The source sentence that best supports `text`; supported if it reaches the bar.
+    def _support(
+        self, text: str, pool: list[tuple[Source, Sentence]], scores: list[float], cited: set[int]
+    ) -> AnswerSentence:
+        """The source sentence that best supports `text` (`scores`: its support by each sentence
+        of `pool`); supported if it reaches the bar.
 
-        One citation per sentence, the best-supporting one: a small model cites every source
-        at once ("[1][2][3]") and a generic sentence overlaps several, but only one passage is
-        where the statement comes from.
+        One citation per sentence: a small model cites every source at once ("[1][2][3]"), or
+        the wrong one (it mixes up numbers, most of all between near-identical passages), and a
+        generic sentence overlaps several; only one passage is where the statement comes from.
+        The model's own citation is kept while it supports the sentence about as well as the
+        best given source (within `cited_margin`); otherwise the citation names the source that
+        does. Never a source that was not given.
         """
-        sentences = [(src, s) for src in cited for s in src.sentences]
-        if not sentences:
+        if not pool:
             return AnswerSentence(text, (), 0.0, False)
-        dense = self.embedder.embed([s.text for _, s in sentences]) @ vec
-        scores = [
-            max(overlap(text, s.text), float(d)) for (_, s), d in zip(sentences, dense, strict=True)
-        ]
-        best = max(range(len(sentences)), key=lambda i: scores[i])
+        best = max(range(len(pool)), key=lambda i: scores[i])
+        own = [i for i in range(len(pool)) if pool[i][0].n in cited]
+        if own:
+            mine = max(own, key=lambda i: scores[i])
+            if (
+                scores[mine] >= self.min_support
+                and scores[mine] >= scores[best] - self.cited_margin
+            ):
+                best = mine
         if scores[best] < self.min_support:
             return AnswerSentence(text, (), scores[best], False)
-        return AnswerSentence(text, (_citation(*sentences[best]),), scores[best], True)
+        return AnswerSentence(text, (_citation(*pool[best]),), scores[best], True)
 
     def _extract(
         self,

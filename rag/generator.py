@@ -8,10 +8,15 @@ stop early when the model starts repeating itself.
 
 from __future__ import annotations
 
+import ctypes
+import functools
+import re
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from pathlib import Path
 from typing import Protocol
+
+import numpy as np
 
 Message = dict[str, str]
 
@@ -23,9 +28,100 @@ class Generator(Protocol):
         """Tokens of `text` in this model's tokenizer."""
         ...
 
-    def stream(self, messages: Sequence[Message], max_tokens: int) -> Iterator[str]:
-        """Text pieces of the reply, as they are produced."""
+    def stream(
+        self, messages: Sequence[Message], max_tokens: int, citations: int = 0, exempt: str = ""
+    ) -> Iterator[str]:
+        """Text pieces of the reply, as they are produced. With `citations` > 0, every
+        sentence ends with a marker [n], 1 <= n <= citations (see `CitationRule`); a reply
+        that begins with `exempt` (the fixed abstention) is left alone."""
         ...
+
+
+# A sentence ends at . ! ? before a space or the end of the piece, or at a line break.
+_ENDER = re.compile(r"[.!?](?:\s|$)|\n")
+_BOUNDARY = re.compile(r"[.!?]\s|\n")
+_OPEN_MARKER = re.compile(r"\[(\d*)$")
+_MARKER = re.compile(r"\[\d+\]")
+_CLOSER = re.compile(r"\][.,;!?]?\s*")
+
+
+class Vocabulary:
+    """What `CitationRule` needs to know of a model's tokens, found once per model."""
+
+    def __init__(self, pieces: Sequence[str], end_of_generation: Collection[int]) -> None:
+        self.pieces = pieces
+        ids = {p: i for i, p in reversed(list(enumerate(pieces)))}
+        self.open = ids.get(" [", ids.get("["))
+        # "]" and the pieces that close a marker and the sentence at once ("].", "]\n").
+        self.close = [i for i, p in enumerate(pieces) if _CLOSER.fullmatch(p)]
+        self.digits = {d: ids[d] for d in "0123456789" if d in ids}
+        # Tokens that end a sentence, or the reply.
+        self.enders = {i for i, p in enumerate(pieces) if _ENDER.search(p)} | set(end_of_generation)
+        self._enders = np.array(sorted(self.enders), dtype=np.int64)
+        # Digits must be single tokens ("[12]" as "[", "1", "2", "]"): true of Qwen and SmolLM.
+        self.usable = self.open is not None and bool(self.close) and len(self.digits) == 10
+
+
+class CitationRule:
+    """Constrained decoding, cheaply: every sentence of the reply ends with a source marker.
+
+    A 0.5B model often ends a sentence without "[n]", or cites a source that was not given
+    (9-22% of answers on the public sets). A GBNF grammar in llama.cpp fixes that, but checks
+    the vocabulary against the grammar at every token (an order of magnitude slower here). This
+    rule leaves the scores alone except at three moments: (1) the model wants to end a sentence
+    that cites nothing: it gets " [" instead; (2) inside "[": only digits that make a number
+    1..n; (3) after a whole number: "]". Which source it cites stays the model's choice.
+    Sentences that end in ":" (a heading, "Sources:") and a reply that begins with the fixed
+    abstention are exempt; a "." after a digit ("2.5", "Step 1.") is not taken for an end.
+    """
+
+    def __init__(self, vocab: Vocabulary, sources: int, exempt: str = "") -> None:
+        self.vocab, self.sources, self.exempt = vocab, sources, exempt
+
+    def __call__(self, generated: Sequence[int], scores: np.ndarray) -> np.ndarray:
+        """The scores for the next token, given the reply's tokens so far."""
+        v = self.vocab
+        text = "".join(v.pieces[int(i)] for i in generated)
+        head = text.strip()
+        if self.exempt and (self.exempt.startswith(head) or head.startswith(self.exempt[:12])):
+            return scores
+        marker = _OPEN_MARKER.search(text)
+        if marker is not None:
+            digits = marker.group(1)
+            keep = [
+                v.digits[d]
+                for d in "0123456789"
+                if (digits or d != "0") and _prefix_of_number(digits + d, self.sources)
+            ]
+            if digits and int(digits) <= self.sources:
+                keep.extend(v.close)
+            return _only(scores, keep)
+        sentence = _BOUNDARY.split(text)[-1]
+        if _MARKER.search(sentence) or not re.search(r"\w\w", sentence):
+            return scores
+        if sentence.rstrip().endswith(":"):
+            return scores
+        best = int(np.argmax(scores))
+        if best in v.enders:
+            piece = v.pieces[best]
+            if piece.startswith(".") and text[-1:].isdigit():
+                return scores
+            if (sentence + piece).split("\n")[0].rstrip().endswith(":"):
+                return scores
+            return _only(scores, [v.open])  # type: ignore[list-item]
+        out = scores.copy()
+        out[v._enders] = -np.inf  # nor may a repetition penalty end it
+        return out
+
+
+def _prefix_of_number(digits: str, n: int) -> bool:
+    return any(str(k).startswith(digits) for k in range(1, n + 1))
+
+
+def _only(scores: np.ndarray, keep: list[int]) -> np.ndarray:
+    out = np.full_like(scores, -np.inf)
+    out[keep] = scores[keep]
+    return out
 
 
 class RepetitionGuard:
@@ -69,8 +165,27 @@ class LlamaCppGenerator:
     def count(self, text: str) -> int:
         return len(self._llm.tokenize(text.encode(), add_bos=False, special=False))
 
-    def stream(self, messages: Sequence[Message], max_tokens: int) -> Iterator[str]:
+    @functools.cached_property
+    def vocabulary(self) -> Vocabulary:
+        import llama_cpp
+
+        vocab, n = self._llm._model.vocab, self._llm.n_vocab()
+        # Not `LlamaModel.token_to_piece`: it returns its whole 32-byte buffer, NULs included.
+        buf = ctypes.create_string_buffer(64)
+        pieces = []
+        for i in range(n):
+            size = llama_cpp.llama_token_to_piece(vocab, i, buf, len(buf), 0, False)
+            pieces.append(buf.raw[: max(size, 0)].decode("utf-8", "replace"))
+        eog = [i for i in range(n) if llama_cpp.llama_vocab_is_eog(vocab, i)]
+        return Vocabulary(pieces, eog)
+
+    def stream(
+        self, messages: Sequence[Message], max_tokens: int, citations: int = 0, exempt: str = ""
+    ) -> Iterator[str]:
         guard = RepetitionGuard()
+        processors = None
+        if citations > 0 and self.vocabulary.usable:
+            processors = [_PromptOffset(CitationRule(self.vocabulary, citations, exempt))]
         with self._lock:
             # The previous prompt's KV cache is reused for the longest common prefix, so the
             # fixed system prompt costs nothing after the first question.
@@ -82,6 +197,7 @@ class LlamaCppGenerator:
                 top_p=1.0,
                 repeat_penalty=self._repeat_penalty,
                 stream=True,
+                logits_processor=processors,  # type: ignore[arg-type]
             )
             for chunk in chunks:
                 delta: dict[str, object] = chunk["choices"][0]["delta"]  # type: ignore[index,assignment]
@@ -91,6 +207,20 @@ class LlamaCppGenerator:
                 yield piece
                 if guard.looping(piece):
                     break
+
+
+class _PromptOffset:
+    """Adapts a rule on the reply's tokens to a logits processor, which is given the prompt's
+    tokens and the reply's together (the first call sees the prompt alone)."""
+
+    def __init__(self, rule: CitationRule) -> None:
+        self.rule = rule
+        self.prompt: int | None = None
+
+    def __call__(self, input_ids: Sequence[int], scores: np.ndarray) -> np.ndarray:
+        if self.prompt is None:
+            self.prompt = len(input_ids)
+        return self.rule(input_ids[self.prompt :], scores)
 
 
 class TransformersGenerator:
@@ -118,9 +248,24 @@ class TransformersGenerator:
     def count(self, text: str) -> int:
         return len(self._tok(text, add_special_tokens=False)["input_ids"])
 
-    def stream(self, messages: Sequence[Message], max_tokens: int) -> Iterator[str]:
+    @functools.cached_property
+    def vocabulary(self) -> Vocabulary:
+        pieces = self._tok.batch_decode([[i] for i in range(len(self._tok))])
+        eos = self._model.generation_config.eos_token_id
+        eog = {self._tok.eos_token_id, *(eos if isinstance(eos, list) else [eos])} - {None}
+        return Vocabulary(pieces, eog)  # type: ignore[arg-type]
+
+    def stream(
+        self, messages: Sequence[Message], max_tokens: int, citations: int = 0, exempt: str = ""
+    ) -> Iterator[str]:
         import torch
-        from transformers import StoppingCriteria, StoppingCriteriaList, TextIteratorStreamer
+        from transformers import (
+            LogitsProcessor,
+            LogitsProcessorList,
+            StoppingCriteria,
+            StoppingCriteriaList,
+            TextIteratorStreamer,
+        )
 
         stop = threading.Event()
 
@@ -129,6 +274,17 @@ class TransformersGenerator:
                 self, input_ids: torch.Tensor, scores: object, **kw: object
             ) -> torch.Tensor:
                 return torch.full((input_ids.shape[0],), stop.is_set(), dtype=torch.bool)
+
+        processors = LogitsProcessorList()
+        if citations > 0 and self.vocabulary.usable:
+            rule = _PromptOffset(CitationRule(self.vocabulary, citations, exempt))
+
+            class _Rule(LogitsProcessor):
+                def __call__(self, input_ids: torch.Tensor, scores: torch.Tensor) -> torch.Tensor:
+                    allowed = rule(input_ids[0].tolist(), scores[0].float().numpy())
+                    return torch.from_numpy(allowed).to(scores.dtype).unsqueeze(0)
+
+            processors.append(_Rule())
 
         inputs = self._tok.apply_chat_template(
             list(messages), add_generation_prompt=True, return_tensors="pt", return_dict=True
@@ -145,6 +301,7 @@ class TransformersGenerator:
                     repetition_penalty=self._repeat_penalty,
                     streamer=streamer,
                     stopping_criteria=StoppingCriteriaList([_Stop()]),
+                    logits_processor=processors,
                 )
             except BaseException as exc:  # surface it in the caller, and never hang the reader
                 failure.append(exc)

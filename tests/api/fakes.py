@@ -33,7 +33,9 @@ class FakeGenerator:
     def count(self, text: str) -> int:
         return len(text.split())
 
-    def stream(self, messages: Sequence[Message], max_tokens: int) -> Iterator[str]:
+    def stream(
+        self, messages: Sequence[Message], max_tokens: int, citations: int = 0, exempt: str = ""
+    ) -> Iterator[str]:
         self.prompts.append(list(messages))
         self.started.release()
         if self.gate is not None:

@@ -34,7 +34,9 @@ class ScriptedGenerator:
     def count(self, text: str) -> int:
         return len(text.split())
 
-    def stream(self, messages: Sequence[Message], max_tokens: int) -> Iterator[str]:
+    def stream(
+        self, messages: Sequence[Message], max_tokens: int, citations: int = 0, exempt: str = ""
+    ) -> Iterator[str]:
         self.prompts.append(list(messages))
         for word in self.reply.split(" "):
             yield word + " "
