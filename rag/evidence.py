@@ -67,6 +67,7 @@ class EvidenceSelector:
         context: int = 1,
         max_chunks: int = 6,
         relative: float = 0.0,
+        retrieval_weight: float = 0.6,
     ) -> None:
         self.embedder = embedder
         self.count = count_tokens
@@ -77,6 +78,11 @@ class EvidenceSelector:
         # A source must score at least this share of the best one. Weak extra sources cost
         # prompt time (~10 ms a token here) and tempt a small model to cite the wrong passage.
         self.relative = relative
+        # Sources are ranked by their best sentence plus this weight times the hit's fused
+        # retrieval score (relative to the first hit's): the sentence alone judges a few words,
+        # retrieval the whole passage and its heading. Measured (the gold passage is source
+        # [1], weight 0 -> 0.6): S10 0.80 -> 0.88, TV 0.55 -> 0.63, CUAD 0.38 -> 0.48.
+        self.retrieval_weight = retrieval_weight
 
     def select(self, question: str, qvec: np.ndarray, hits: Sequence[Hit]) -> list[Source]:
         """Best sentences first; a source per chunk; sources dropped whole past the budget."""
@@ -95,16 +101,20 @@ class EvidenceSelector:
                 row.append(Sentence(s.start, s.end, s.text, score))
                 i += 1
             scored.append(row)
-        order = sorted(
-            range(len(scored)), key=lambda j: -max((s.score for s in scored[j]), default=-1)
-        )
+        top_hit = hits[0].score if hits[0].score > 0 else 0.0
+
+        def rank(j: int) -> float:
+            prior = hits[j].score / top_hit if top_hit else 0.0
+            return max((s.score for s in scored[j]), default=-1.0) + self.retrieval_weight * prior
+
+        order = sorted(range(len(scored)), key=lambda j: -rank(j))
         sources: list[Source] = []
         used = 0
-        top = max((s.score for s in scored[order[0]]), default=0.0)
+        top = rank(order[0])
         for j in order:
             if len(sources) == self.max_sources or not scored[j]:
                 break
-            if top > 0 and max(s.score for s in scored[j]) < self.relative * top:
+            if top > 0 and rank(j) < self.relative * top:
                 break
             source = self._span(len(sources) + 1, hits[j], scored[j])
             cost = self.count(source.text) + 12  # + its header line

@@ -82,6 +82,8 @@ class AnswerSettings(BaseModel):
     max_sources: int = Field(4, ge=1, le=20)
     # A source must reach this share of the best source's relevance to enter the prompt.
     relative_relevance: float = Field(0.8, ge=0.0, le=1.0)
+    # Sources are ranked by their best sentence plus this weight times their retrieval score.
+    retrieval_weight: float = Field(0.6, ge=0.0)
     # Below this question-sentence score the documents do not hold the answer. Measured on the
     # public sets (bar from 0.55 to 0.65): every answerable S10 and TV question passes; from
     # 0.60 up, 96% (S10) and 100% (TV) of contract questions asked of the manuals fall below.

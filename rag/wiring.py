@@ -74,7 +74,12 @@ def answerer(
     a = settings.answer
     count = gen.count if gen is not None else emb.tokenizer.count
     selector = EvidenceSelector(
-        emb, count, a.evidence_tokens, a.max_sources, relative=a.relative_relevance
+        emb,
+        count,
+        a.evidence_tokens,
+        a.max_sources,
+        relative=a.relative_relevance,
+        retrieval_weight=a.retrieval_weight,
     )
     return Answerer(
         searcher(settings, collection, emb),

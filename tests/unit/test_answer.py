@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from rag.evidence import ABSTAIN, SYSTEM, EvidenceSelector, messages
 from rag.generator import Message, RepetitionGuard
 from rag.retrieval import DocumentRouter, Searcher, make_retrievers
 from rag.store import Collection, Store
+from rag.types import Hit
 from tests.unit.fakes import FakeEmbedder
 from tests.unit.test_store import make_doc, write
 
@@ -61,6 +63,7 @@ def answerer(
         selector,
         min_relevance=kw.get("rel", 0.2),
         min_support=kw.get("sup", 0.5),
+        cited_margin=kw.get("margin", 0.1),
     )
 
 
@@ -202,3 +205,39 @@ def test_a_wrong_citation_is_moved_to_the_source_that_supports_the_sentence(
     (sentence,) = a.sentences
     assert sentence.citations[0].quote == PUMP[1]
     assert sentence.citations[0].n in {s.n for s in a.sources}
+
+
+def test_the_models_citation_stays_only_while_it_supports_about_as_well(
+    coll: Collection, embedder: FakeEmbedder
+) -> None:
+    """A small model mixes up source numbers; the citation names where the sentence is from."""
+    question = "impeller seal bearing casing"
+    sources = answerer(coll, embedder, None).answer(question, "extract").sources
+    own = next(s.n for s in sources if PUMP[1] not in s.text)
+    gen = ScriptedGenerator(f"Replace the impeller seal every 2000 operating hours [{own}].")
+    moved = answerer(coll, embedder, gen, sup=0.0).answer(question)
+    assert moved.sentences[0].citations[0].quote == PUMP[1]
+    assert moved.format_errors == 0  # the model did cite: a given source, just not the best
+    kept = answerer(coll, embedder, gen, sup=0.0, margin=2.0).answer(question)
+    assert kept.sentences[0].citations[0].n == own
+
+
+def test_retrieval_score_ranks_sources_with_their_best_sentence(
+    coll: Collection, embedder: FakeEmbedder
+) -> None:
+    question = "impeller seal bearing casing"
+    hits = Searcher(coll, embedder, make_retrievers("hybrid")).search(question, 5).hits
+    qvec = embedder.embed_query(question)
+
+    def first(weight: float, found: list[Hit]) -> str:
+        selector = EvidenceSelector(
+            embedder, lambda t: len(t.split()), 500, context=0, retrieval_weight=weight
+        )
+        return selector.select(question, qvec, found)[0].text
+
+    by_sentence = first(0.0, hits)
+    # Another hit that retrieval now ranks far above the rest.
+    target = next(h for h in hits if by_sentence not in h.chunk.text)
+    rescored = [replace(h, score=100.0 if h is target else 1.0) for h in hits]
+    assert first(0.0, rescored) == by_sentence
+    assert first(1.0, rescored) in target.chunk.text
