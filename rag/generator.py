@@ -73,10 +73,14 @@ class CitationRule:
     1..n; (3) after a whole number: "]". Which source it cites stays the model's choice.
     Sentences that end in ":" (a heading, "Sources:") and a reply that begins with the fixed
     abstention are exempt; a "." after a digit ("2.5", "Step 1.") is not taken for an end.
+    With `budget` (the reply's token limit), a sentence still open three tokens before it
+    gets its marker then: a long clause copied verbatim would otherwise be cut off uncited.
     """
 
-    def __init__(self, vocab: Vocabulary, sources: int, exempt: str = "") -> None:
-        self.vocab, self.sources, self.exempt = vocab, sources, exempt
+    def __init__(
+        self, vocab: Vocabulary, sources: int, exempt: str = "", budget: int | None = None
+    ) -> None:
+        self.vocab, self.sources, self.exempt, self.budget = vocab, sources, exempt, budget
 
     def __call__(self, generated: Sequence[int], scores: np.ndarray) -> np.ndarray:
         """The scores for the next token, given the reply's tokens so far."""
@@ -102,6 +106,8 @@ class CitationRule:
         if sentence.rstrip().endswith(":"):
             return scores
         best = int(np.argmax(scores))
+        if self.budget is not None and len(generated) >= self.budget - 3:
+            return _only(scores, [v.open])  # type: ignore[list-item]
         if best in v.enders:
             piece = v.pieces[best]
             if piece.startswith(".") and text[-1:].isdigit():
@@ -185,7 +191,9 @@ class LlamaCppGenerator:
         guard = RepetitionGuard()
         processors = None
         if citations > 0 and self.vocabulary.usable:
-            processors = [_PromptOffset(CitationRule(self.vocabulary, citations, exempt))]
+            processors = [
+                _PromptOffset(CitationRule(self.vocabulary, citations, exempt, max_tokens))
+            ]
         with self._lock:
             # The previous prompt's KV cache is reused for the longest common prefix, so the
             # fixed system prompt costs nothing after the first question.
@@ -277,7 +285,7 @@ class TransformersGenerator:
 
         processors = LogitsProcessorList()
         if citations > 0 and self.vocabulary.usable:
-            rule = _PromptOffset(CitationRule(self.vocabulary, citations, exempt))
+            rule = _PromptOffset(CitationRule(self.vocabulary, citations, exempt, max_tokens))
 
             class _Rule(LogitsProcessor):
                 def __call__(self, input_ids: torch.Tensor, scores: torch.Tensor) -> torch.Tensor:

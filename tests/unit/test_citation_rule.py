@@ -108,3 +108,12 @@ def test_exempt_the_abstention_labels_and_decimals(rule: CitationRule) -> None:
     assert rule(ids("Sources"), label) is label
     assert rule(ids("Replace", " every", " 2"), scores) is scores  # "2.5 hours"
     assert rule([], scores) is scores
+
+
+def test_an_open_sentence_is_cited_before_the_token_budget_runs_out() -> None:
+    rule = CitationRule(VOCAB, sources=3, budget=6)
+    scores = wanting(" seal")
+    assert rule(ids("Replace", " the"), scores) is not scores  # enders masked only
+    assert best(rule(ids("Replace", " the"), scores)) == " seal"
+    assert allowed(rule(ids("Replace", " the", " seal"), scores)) == {" ["}
+    assert allowed(rule(ids("Replace", " the", " seal", " ["), scores)) == {"1", "2", "3"}
