@@ -3,12 +3,12 @@ subsets of the public sets so the tier stays within CI's time. Figures when thes
 set, from `rag eval answers ... --json` on the full sets (bench/results/answers_*.json):
 
     S10 (50 questions, 50 CUAD questions as unanswerable)
-        citation precision 0.76, format errors 0.11, abstention recall 0.96, precision 0.91
+        citation precision 0.78, format errors 0.00, abstention recall 1.00, precision 0.91
     CUAD (60 questions, 50 S10 questions as unanswerable)
-        abstention recall 1.00
+        abstention recall 0.96
 
 and on the subsets below (S10 gate: 50 questions + 30 CUAD questions): citation precision
-0.77, format errors 0.09, abstention recall 1.00 (every contract question names a contract
+0.78, format errors 0.00, abstention recall 1.00 (every contract question names a contract
 that the manual collection lacks), precision 0.86.
 
 Greedy decoding repeats itself on one machine (CI printed the same figures as this machine);
@@ -78,8 +78,9 @@ def test_s10_citations_and_abstention(
     items = answers.emanual_items(S10_QUESTIONS)
     bad = answers.every(answers.cuad_items(CUAD_QUESTIONS), 30)
     m = metrics(settings, embedder, generator, store, "s10", (items, bad), "emanual")
-    assert m["citation_precision"] >= 0.70, m
-    assert m["format_error_rate"] <= 0.15, m
+    assert m["citation_precision"] >= 0.74, m
+    # Every sentence the model ends carries a marker of a given source (the citation rule).
+    assert m["format_error_rate"] <= 0.03, m
     assert m["abstain_recall"] >= 0.97, m
     assert m["abstain_precision"] >= 0.85, m
 
