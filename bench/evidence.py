@@ -17,7 +17,8 @@ from evals import answers
 from rag import wiring
 from rag.settings import Settings
 
-D = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
+REPO = Path(__file__).resolve().parents[1]
+D = REPO.parent / "shared" / "data"
 
 
 def items(name: str) -> list[answers.Item]:

@@ -185,7 +185,7 @@ class Answerer:
                 max(overlap(text, s.text), float(d))
                 for (_, s), d in zip(pool, dense[i], strict=True)
             ]
-            sentence = self._support(text, pool, scores, {n for n in cited if n in by_n})
+            sentence = self._support(text, pool, scores, set(cited))
             if sentence.supported:
                 kept.append(sentence)
             else:

@@ -12,7 +12,7 @@ import ctypes
 import functools
 import re
 import threading
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from pathlib import Path
 from typing import Protocol
 
@@ -57,7 +57,7 @@ class Vocabulary:
         self.digits = {d: ids[d] for d in "0123456789" if d in ids}
         # Tokens that end a sentence, or the reply.
         self.enders = {i for i, p in enumerate(pieces) if _ENDER.search(p)} | set(end_of_generation)
-        self._enders = np.array(sorted(self.enders), dtype=np.int64)
+        self.ender_ids = np.array(sorted(self.enders), dtype=np.int64)
         # Digits must be single tokens ("[12]" as "[", "1", "2", "]"): true of Qwen and SmolLM.
         self.usable = self.open is not None and bool(self.close) and len(self.digits) == 10
 
@@ -105,9 +105,9 @@ class CitationRule:
             return scores
         if sentence.rstrip().endswith(":"):
             return scores
-        best = int(np.argmax(scores))
         if self.budget is not None and len(generated) >= self.budget - 3:
             return _only(scores, [v.open])  # type: ignore[list-item]
+        best = int(np.argmax(scores))
         if best in v.enders:
             piece = v.pieces[best]
             if piece.startswith(".") and text[-1:].isdigit():
@@ -116,7 +116,7 @@ class CitationRule:
                 return scores
             return _only(scores, [v.open])  # type: ignore[list-item]
         out = scores.copy()
-        out[v._enders] = -np.inf  # nor may a repetition penalty end it
+        out[v.ender_ids] = -np.inf  # nor may a repetition penalty end it
         return out
 
 
@@ -189,11 +189,7 @@ class LlamaCppGenerator:
         self, messages: Sequence[Message], max_tokens: int, citations: int = 0, exempt: str = ""
     ) -> Iterator[str]:
         guard = RepetitionGuard()
-        processors = None
-        if citations > 0 and self.vocabulary.usable:
-            processors = [
-                _PromptOffset(CitationRule(self.vocabulary, citations, exempt, max_tokens))
-            ]
+        rule = _citation_processor(lambda: self.vocabulary, citations, exempt, max_tokens)
         with self._lock:
             # The previous prompt's KV cache is reused for the longest common prefix, so the
             # fixed system prompt costs nothing after the first question.
@@ -205,7 +201,7 @@ class LlamaCppGenerator:
                 top_p=1.0,
                 repeat_penalty=self._repeat_penalty,
                 stream=True,
-                logits_processor=processors,  # type: ignore[arg-type]
+                logits_processor=None if rule is None else [rule],  # type: ignore[arg-type]
             )
             for chunk in chunks:
                 delta: dict[str, object] = chunk["choices"][0]["delta"]  # type: ignore[index,assignment]
@@ -229,6 +225,16 @@ class _PromptOffset:
         if self.prompt is None:
             self.prompt = len(input_ids)
         return self.rule(input_ids[self.prompt :], scores)
+
+
+def _citation_processor(
+    vocabulary: Callable[[], Vocabulary], citations: int, exempt: str, budget: int
+) -> _PromptOffset | None:
+    """The citation rule as a logits processor, or None when no citations are asked for (the
+    vocabulary is only scanned then) or the model's tokens cannot express markers."""
+    if citations <= 0 or not vocabulary().usable:
+        return None
+    return _PromptOffset(CitationRule(vocabulary(), citations, exempt, budget))
 
 
 class TransformersGenerator:
@@ -284,12 +290,13 @@ class TransformersGenerator:
                 return torch.full((input_ids.shape[0],), stop.is_set(), dtype=torch.bool)
 
         processors = LogitsProcessorList()
-        if citations > 0 and self.vocabulary.usable:
-            rule = _PromptOffset(CitationRule(self.vocabulary, citations, exempt, max_tokens))
+        rule = _citation_processor(lambda: self.vocabulary, citations, exempt, max_tokens)
+        if rule is not None:
+            apply: _PromptOffset = rule
 
             class _Rule(LogitsProcessor):
                 def __call__(self, input_ids: torch.Tensor, scores: torch.Tensor) -> torch.Tensor:
-                    allowed = rule(input_ids[0].tolist(), scores[0].float().numpy())
+                    allowed = apply(input_ids[0].tolist(), scores[0].float().numpy())
                     return torch.from_numpy(allowed).to(scores.dtype).unsqueeze(0)
 
             processors.append(_Rule())
