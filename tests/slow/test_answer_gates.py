@@ -3,19 +3,17 @@ subsets of the public sets so the tier stays within CI's time. Figures when thes
 set, from `rag eval answers ... --json` on the full sets (bench/results/answers_*.json):
 
     S10 (50 questions, 50 CUAD questions as unanswerable)
-        citation precision 0.78, format errors 0.00, abstention recall 1.00, precision 0.89
+        citation precision 0.78, format errors 0.00, abstention recall 1.00, precision 0.91
     CUAD (60 questions, 50 S10 questions as unanswerable)
         abstention recall 0.96
 
 and on the subsets below (S10 gate: 50 questions + 30 CUAD questions): citation precision
 0.78, format errors 0.00, abstention recall 1.00 (every contract question names a contract
-that the manual collection lacks), precision 0.83.
+that the manual collection lacks), precision 0.86.
 
 Greedy decoding repeats itself on one machine (CI printed the same figures as this machine);
 another CPU may round differently, so each gate sits about two questions' worth below the
-figure it protects. S10 abstention precision was 0.86 on the subset until verification began
-to drop a denial that no passage makes ("No, you cannot unlock your device by just touching
-the Power key", where the manual says you can): a wrong answer became an abstention.
+figure it protects, except S10 abstention precision, kept at its first 0.85 (one question).
 """
 
 from __future__ import annotations
@@ -84,7 +82,7 @@ def test_s10_citations_and_abstention(
     # Every sentence the model ends carries a marker of a given source (the citation rule).
     assert m["format_error_rate"] <= 0.03, m
     assert m["abstain_recall"] >= 0.97, m
-    assert m["abstain_precision"] >= 0.80, m
+    assert m["abstain_precision"] >= 0.85, m
 
 
 def test_contracts_abstain_on_manual_questions(
