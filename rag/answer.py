@@ -2,11 +2,9 @@
 
 Each answer sentence must cite a source it is supported by: citations of sources that were not
 given are removed; a sentence's support is the best match (word overlap, or embedder cosine)
-between it and the sentences of the sources it cites (a denial needs a sentence that denies; a
-sentence that restates the question is judged by the sentence that answers it); unsupported
-sentences are dropped from the answer (and reported). No supported sentence, a model that
-abstains, or evidence too weak to answer from: the answer is the fixed abstention, with the
-closest passages listed.
+between it and the sentences of the sources it cites; unsupported sentences are dropped from
+the answer (and reported). No supported sentence, a model that abstains, or evidence too weak
+to answer from: the answer is the fixed abstention, with the closest passages listed.
 """
 
 from __future__ import annotations
@@ -91,7 +89,6 @@ class Answerer:
         max_tokens: int = 120,
         min_relevance_routed: float | None = None,
         cited_margin: float = 0.1,
-        restates: float = 0.75,
     ) -> None:
         self.searcher = searcher
         self.embedder = embedder
@@ -104,8 +101,6 @@ class Answerer:
         )
         self.min_support = min_support
         self.cited_margin = cited_margin
-        # A sentence whose content words are at least this share the question's restates it.
-        self.restates = restates
         self.max_tokens = max_tokens
 
     def answer(
@@ -162,23 +157,15 @@ class Answerer:
             pieces.append(piece)
             yield Event("token", token=piece)
         timings["generate_s"] = time.perf_counter() - t0 - timings["retrieve_s"]
-        answer = self._verify(question, "".join(pieces), sources, timings, t0, query.question)
+        answer = self._verify(question, "".join(pieces), sources, timings, t0)
         answer.prompt_tokens = sum(self.generator.count(m["content"]) for m in prompt)
         answer.completion_tokens = self.generator.count(answer.raw)
         yield Event("answer", answer=answer)
 
     # -- verification ---------------------------------------------------------------------
     def _verify(
-        self,
-        question: str,
-        raw: str,
-        sources: list[Source],
-        timings: dict[str, float],
-        t0: float,
-        asked: str | None = None,
+        self, question: str, raw: str, sources: list[Source], timings: dict[str, float], t0: float
     ) -> Answer:
-        """`asked`: the question without its document reference (what the sources answer)."""
-        asked = question if asked is None else asked
         by_n = {s.n: s for s in sources}
         if raw.strip().startswith(ABSTAIN[:24]) or not raw.strip():
             return self._abstain(
@@ -198,19 +185,6 @@ class Answerer:
                 max(overlap(text, s.text), float(d))
                 for (_, s), d in zip(pool, dense[i], strict=True)
             ]
-            if denies(text) and not denies(asked):
-                # "There is no minimum commitment [1]": a passage can say that something is
-                # not so, but a passage about the thing says nothing of its absence. A small
-                # model answers "No" to a contract's yes/no questions when unsure.
-                scores = [
-                    sc if denies(s.text) else 0.0 for sc, (_, s) in zip(scores, pool, strict=True)
-                ]
-            elif overlap(text, asked) >= self.restates:
-                # "Yes, there is a cap on liability under this contract [1]" only says that the
-                # sources answer the question: it is supported by, and cites, the sentence most
-                # relevant to the question (a small model cites the passage it copied the
-                # question's words from, not the one that answers it).
-                scores = [s.score for _, s in pool]
             sentence = self._support(text, pool, scores, set(cited))
             if sentence.supported:
                 kept.append(sentence)
@@ -308,17 +282,6 @@ class Answerer:
             raw=raw,
             timings=timings,
         )
-
-
-_NEGATIONS = frozenset(
-    ["no", "not", "none", "never", "nothing", "nobody", "neither", "nor", "without", "cannot"]
-)
-
-
-def denies(text: str) -> bool:
-    """Whether `text` says that something is not so ("no", "not", "doesn't", ...)."""
-    words = re.findall(r"[a-z]+(?:'[a-z]+)?", text.lower().replace("\u2019", "'"))
-    return any(w in _NEGATIONS or w.endswith("n't") for w in words)
 
 
 _LEADING = re.compile(r"^\s*(?:\[\d+(?:\s*[,;]\s*\d+)*\]\s*)+")
