@@ -122,6 +122,8 @@ class AnswerSentence(Open):
     text: str
     supported: bool
     support: float
+    # The cited passage's own words rather than the model's.
+    verbatim: bool
     citations: list[Citation]
 
 

@@ -151,7 +151,7 @@ def test_a_question_about_a_document_that_is_not_here_abstains(
 def test_extract_mode_is_verbatim(coll: Collection, embedder: FakeEmbedder) -> None:
     a = answerer(coll, embedder, None).answer("bearing grease noise", mode="extract")
     assert a.mode == "extract" and not a.abstained
-    assert a.sentences[0].text == PUMP[2]
+    assert a.sentences[0].text == PUMP[2] and a.sentences[0].verbatim
     assert a.sentences[0].citations[0].quote == PUMP[2]
 
 
@@ -167,6 +167,29 @@ def test_prompt_budget_drops_whole_sources(coll: Collection, embedder: FakeEmbed
     assert kept[0].text in PUMP
     user = messages("q", kept)[1]["content"]
     assert user.count("[1]") == 1 and "[2]" not in user
+
+
+def test_a_sentence_that_only_restates_the_question_becomes_the_cited_sentence(
+    coll: Collection, embedder: FakeEmbedder
+) -> None:
+    gen = ScriptedGenerator("Prime the pump [1].")
+    a = answerer(coll, embedder, gen).answer("How do I prime the pump?")
+    (sentence,) = a.sentences
+    assert sentence.verbatim and sentence.text == sentence.citations[0].quote == PUMP[0]
+    assert a.text == f"{PUMP[0]} [1]" and a.supported
+    assert answer_json(a)["sentences"][0]["verbatim"] is True  # type: ignore[index]
+    # A sentence that says more than the question stays the model's.
+    gen = ScriptedGenerator("Fill the pump casing with water [1].")
+    (said,) = answerer(coll, embedder, gen).answer("How do I prime the pump?").sentences
+    assert not said.verbatim and said.text == "Fill the pump casing with water."
+    # To a yes/no question, restating it is the answer ("Yes, ...").
+    gen = ScriptedGenerator("The impeller seal can be replaced [1].")
+    asked = "Can the impeller seal be replaced?"
+    (verdict,) = answerer(coll, embedder, gen).answer(asked).sentences
+    assert not verdict.verbatim and verdict.text == "The impeller seal can be replaced."
+    # Said twice, kept once.
+    gen = ScriptedGenerator("Fill the pump casing with water [1]. Fill the pump casing with water.")
+    assert len(answerer(coll, embedder, gen).answer("How do I prime the pump?").sentences) == 1
 
 
 def test_repetition_guard() -> None:
