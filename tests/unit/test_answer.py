@@ -178,6 +178,12 @@ def test_a_sentence_that_only_restates_the_question_becomes_the_cited_sentence(
     assert sentence.verbatim and sentence.text == sentence.citations[0].quote == PUMP[0]
     assert a.text == f"{PUMP[0]} [1]" and a.supported
     assert answer_json(a)["sentences"][0]["verbatim"] is True  # type: ignore[index]
+    # Nor does a sentence that adds only words of a source's header ("Pump manual").
+    gen = ScriptedGenerator("Prime the pump [1].")
+    (header,) = (
+        answerer(coll, embedder, gen).answer("How do I prime before the first start?").sentences
+    )
+    assert header.verbatim and header.text == PUMP[0]
     # A sentence that says more than the question stays the model's.
     gen = ScriptedGenerator("Fill the pump casing with water [1].")
     (said,) = answerer(coll, embedder, gen).answer("How do I prime the pump?").sentences
