@@ -164,7 +164,7 @@ function verified(answer, onOpen) {
     "article",
     { class: "answer-card done" },
     h("header", { class: "answer-head" }, h("p", { class: "asked" }, answer.question), modeBadge(answer.mode)),
-    h("div", { class: "answer-text", "data-testid": "answer-text" }, withMarkers(answer.answer, byN)),
+    h("div", { class: "answer-text", "data-testid": "answer-text" }, answerBody(answer, byN)),
     h(
       "footer",
       { class: "answer-meta" },
@@ -176,6 +176,17 @@ function verified(answer, onOpen) {
     cards.length > 0 && h("h3", { class: "section-title" }, `Sources`, h("span", { class: "count" }, cards.length)),
     h("div", { class: "cards" }, cards),
   );
+}
+
+/** The verified sentences, those in the source's own words set as quotes, then their markers. */
+function answerBody(answer, byN) {
+  const sentences = answer.sentences || [];
+  if (sentences.length === 0) return withMarkers(answer.answer, byN);
+  return sentences.map((s, i) => [
+    i > 0 && " ",
+    s.verbatim ? h("q", { class: "verbatim", title: "The source's own words" }, s.text) : s.text,
+    withMarkers((s.citations || []).map((c) => `[${c.n}]`).join(""), byN),
+  ]);
 }
 
 /** The answer text with each [n] (or [1, 2]) turned into buttons that jump to the card. */

@@ -65,6 +65,8 @@ def test_extract_answer_cites_its_passage(page: Page, site: Site, shoot: Shoot) 
     expect(answer).to_contain_text(
         "Use a CAT 7 (*STP type) cable for the connection.", timeout=ANSWER_MS
     )
+    # Extracted sentences are the source's own words, set as quotes.
+    expect(answer.locator("q.verbatim").first).to_contain_text("Use a CAT 7 (*STP type) cable")
     # The [n] markers became buttons: no raw "[1]" is left in the text.
     expect(answer.locator("button.cite").first).to_be_visible()
     expect(answer).not_to_contain_text("[1]")
