@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from rag.answer import Answerer, _split_answer, answer_json
+from rag.answer import Answerer, AnswerSentence, _split_answer, answer_json
 from rag.evidence import ABSTAIN, SYSTEM, EvidenceSelector, messages
 from rag.generator import Message, RepetitionGuard
 from rag.retrieval import DocumentRouter, Searcher, make_retrievers
@@ -172,30 +172,29 @@ def test_prompt_budget_drops_whole_sources(coll: Collection, embedder: FakeEmbed
 def test_a_sentence_that_only_restates_the_question_becomes_the_cited_sentence(
     coll: Collection, embedder: FakeEmbedder
 ) -> None:
-    gen = ScriptedGenerator("Prime the pump [1].")
-    a = answerer(coll, embedder, gen).answer("How do I prime the pump?")
+    def said(reply: str, question: str) -> list[AnswerSentence]:
+        return answerer(coll, embedder, ScriptedGenerator(reply)).answer(question).sentences
+
+    a = answerer(coll, embedder, ScriptedGenerator("Prime the pump [1].")).answer(
+        "How do I prime the pump?"
+    )
     (sentence,) = a.sentences
     assert sentence.verbatim and sentence.text == sentence.citations[0].quote == PUMP[0]
     assert a.text == f"{PUMP[0]} [1]" and a.supported
     assert answer_json(a)["sentences"][0]["verbatim"] is True  # type: ignore[index]
-    # Nor does a sentence that adds only words of a source's header ("Pump manual").
-    gen = ScriptedGenerator("Prime the pump [1].")
-    (header,) = (
-        answerer(coll, embedder, gen).answer("How do I prime before the first start?").sentences
-    )
+    # So does a sentence that adds only words of a source's header ("Pump manual").
+    (header,) = said("Prime the pump [1].", "How do I prime before the first start?")
     assert header.verbatim and header.text == PUMP[0]
     # A sentence that says more than the question stays the model's.
-    gen = ScriptedGenerator("Fill the pump casing with water [1].")
-    (said,) = answerer(coll, embedder, gen).answer("How do I prime the pump?").sentences
-    assert not said.verbatim and said.text == "Fill the pump casing with water."
+    (own,) = said("Fill the pump casing with water [1].", "How do I prime the pump?")
+    assert not own.verbatim and own.text == "Fill the pump casing with water."
     # To a yes/no question, restating it is the answer ("Yes, ...").
-    gen = ScriptedGenerator("The impeller seal can be replaced [1].")
     asked = "Can the impeller seal be replaced?"
-    (verdict,) = answerer(coll, embedder, gen).answer(asked).sentences
+    (verdict,) = said("The impeller seal can be replaced [1].", asked)
     assert not verdict.verbatim and verdict.text == "The impeller seal can be replaced."
     # Said twice, kept once.
-    gen = ScriptedGenerator("Fill the pump casing with water [1]. Fill the pump casing with water.")
-    assert len(answerer(coll, embedder, gen).answer("How do I prime the pump?").sentences) == 1
+    twice = "Fill the pump casing with water [1]. Fill the pump casing with water."
+    assert len(said(twice, "How do I prime the pump?")) == 1
 
 
 def test_repetition_guard() -> None:
