@@ -3,7 +3,6 @@ abstention precision and recall on unanswerable questions, format errors, latenc
 
 from __future__ import annotations
 
-import json
 import re
 import statistics
 import string
@@ -25,7 +24,7 @@ class Item:
 
 
 def emanual_items(path: Path) -> list[Item]:
-    gold_answers = {str(r["id"]): str(r.get("answer") or "") for r in emanual.read_jsonl(path)}
+    gold_answers = emanual.answers(path)
     qs, _ = emanual.load_questions(path)
 
     def in_gold(q: emanual.Question) -> Callable[[str, int, int], bool]:
@@ -40,11 +39,9 @@ def cuad_items(path: Path, names: set[str] | None = None) -> list[Item]:
             Path(src).name == q.file and any(s < b and a < e for a, b in q.gold)
         )
 
-    data = json.loads(path.read_text())
-    answers = [t.get("answer", "") for t in data["tests"]]
     return [
-        Item(q.query, str(a), overlaps(q))
-        for q, a in zip(cuad.load_questions(path), answers, strict=True)
+        Item(q.query, a, overlaps(q))
+        for q, a in cuad.load_tests(path)
         if names is None or q.file in names
     ]
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import csv
-import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from evals import files
 from evals.common import Timer, collection_for, index_documents
 from ingest.chunk import Chunker
 from ingest.progress import Progress
@@ -31,20 +31,24 @@ class BeirSet:
 
 def load(path: Path, split: str = "test") -> BeirSet:
     corpus = {}
-    with (path / "corpus.jsonl").open() as fh:
-        for line in fh:
-            row = json.loads(line)
-            corpus[str(row["_id"])] = (row.get("title") or "", row.get("text") or "")
+    where = path / "corpus.jsonl"
+    for n, row in enumerate(files.read_jsonl(where, files.BEIR), start=1):
+        with files.entry(where, f"line {n}", files.BEIR):
+            corpus[str(row["_id"])] = (str(row.get("title") or ""), str(row.get("text") or ""))
     qrels: dict[str, dict[str, int]] = {}
-    with (path / "qrels" / f"{split}.tsv").open() as fh:
-        for row in csv.DictReader(fh, delimiter="\t"):
-            qrels.setdefault(str(row["query-id"]), {})[str(row["corpus-id"])] = int(row["score"])
+    where = path / "qrels" / f"{split}.tsv"
+    with files.existing(where, files.BEIR).open(encoding="utf-8") as fh:
+        for n, row in enumerate(csv.DictReader(fh, delimiter="\t"), start=2):
+            with files.entry(where, f"line {n}", files.BEIR):
+                grade = int(row["score"])
+                qrels.setdefault(str(row["query-id"]), {})[str(row["corpus-id"])] = grade
     queries = {}
-    with (path / "queries.jsonl").open() as fh:
-        for line in fh:
-            row = json.loads(line)
+    where = path / "queries.jsonl"
+    for n, row in enumerate(files.read_jsonl(where, files.BEIR), start=1):
+        with files.entry(where, f"line {n}", files.BEIR):
             if str(row["_id"]) in qrels:
-                queries[str(row["_id"])] = row["text"]
+                queries[str(row["_id"])] = str(row["text"])
+    files.nonempty(list(queries), where, files.BEIR + f" (queries that qrels/{split}.tsv judges)")
     return BeirSet(corpus, queries, qrels)
 
 

@@ -22,7 +22,7 @@ from ingest.progress import for_stream
 from rag import wiring
 from rag.console import err, friendly_errors, out, print_json
 from rag.embedder import Embedder
-from rag.errors import ConfigError
+from rag.errors import ConfigError, DatasetError
 from rag.settings import Settings
 from rag.store import Collection, Store
 
@@ -128,10 +128,11 @@ def cuad_cmd(
     as_json: AsJson = False,
 ) -> None:
     """Character precision/recall@k of retrieved spans (k = 1..64)."""
-    files = sorted(contracts.glob("*.txt"))
-    if not files:
-        raise ConfigError(f"No .txt contracts in {contracts}.")
-    qs = [q for q in cuad.load_questions(_exists(questions)) if q.file in {f.name for f in files}]
+    files = _contracts(contracts)
+    names = {f.name for f in files}
+    qs = _asked_of(
+        [q for q in cuad.load_questions(questions) if q.file in names], questions, contracts
+    )
 
     def build(coll: Collection, v: Variant) -> None:
         emb = _embedder(v.settings)
@@ -174,7 +175,8 @@ def emanual_cmd(
     as_json: AsJson = False,
 ) -> None:
     """Section-level hit@k (1, 3, 5, 10) and MRR."""
-    qs, missing = emanual.load_questions(_exists(questions))
+    qs, missing = emanual.load_questions(questions)
+    docs = list(emanual.documents(corpus))
 
     def build(coll: Collection, v: Variant) -> None:
         emb = _embedder(v.settings)
@@ -183,7 +185,7 @@ def emanual_cmd(
             emb,
             chunker_for(v.settings, emb),
             v.settings,
-            emanual.documents(_exists(corpus)),
+            docs,
             for_stream(sys.stderr, quiet=as_json),
         )
 
@@ -208,7 +210,7 @@ def beir_cmd(
     as_json: AsJson = False,
 ) -> None:
     """nDCG@10 and recall@100."""
-    data = beir.load(_exists(path))
+    data = beir.load(path)
 
     def build(coll: Collection, v: Variant) -> None:
         emb = _embedder(v.settings)
@@ -232,10 +234,20 @@ def beir_cmd(
     _show(report, as_json, ["ndcg@10", "recall@100"])
 
 
-def _exists(path: Path) -> Path:
-    if not path.exists():
-        raise ConfigError(f"{path} does not exist.")
-    return path
+def _contracts(folder: Path) -> list[Path]:
+    found = sorted(folder.glob("*.txt"))
+    if not found:
+        raise ConfigError(f"No .txt contracts in {folder}: give the folder of the contracts.")
+    return found
+
+
+def _asked_of(questions: list[Any], path: Path, contracts: Path) -> list[Any]:
+    if not questions:
+        raise DatasetError(
+            f"No question in {path} is about a contract in {contracts} (their file_path "
+            "names must be the .txt files there)."
+        )
+    return questions
 
 
 def _show(report: dict[str, Any], as_json: bool, columns: list[str]) -> None:
@@ -322,12 +334,13 @@ def answers_emanual(
     as_json: AsJson = False,
 ) -> None:
     """Token F1 and ROUGE-L against the gold answers, citation precision, abstention."""
-    items = answers_eval.every(answers_eval.emanual_items(_exists(questions)), limit)
+    items = answers_eval.every(answers_eval.emanual_items(questions), limit)
     bad = (
         []
         if unanswerable is None
-        else answers_eval.every(answers_eval.load_any(_exists(unanswerable)), limit)
+        else answers_eval.every(answers_eval.load_any(unanswerable), limit)
     )
+    docs = list(emanual.documents(corpus))
 
     def build(coll: Collection, v: Variant) -> None:
         emb = _embedder(v.settings)
@@ -336,7 +349,7 @@ def answers_emanual(
             emb,
             chunker_for(v.settings, emb),
             v.settings,
-            emanual.documents(_exists(corpus)),
+            docs,
             for_stream(sys.stderr, quiet=as_json),
         )
 
@@ -355,15 +368,15 @@ def answers_cuad(
     as_json: AsJson = False,
 ) -> None:
     """Normalised match of short answers (Yes/No, dates, places), citation precision."""
-    files = sorted(contracts.glob("*.txt"))
-    if not files:
-        raise ConfigError(f"No .txt contracts in {contracts}.")
+    files = _contracts(contracts)
     names = {f.name for f in files}
-    items = answers_eval.every(answers_eval.cuad_items(_exists(questions), names), limit)
+    items = answers_eval.every(
+        _asked_of(answers_eval.cuad_items(questions, names), questions, contracts), limit
+    )
     bad = (
         []
         if unanswerable is None
-        else answers_eval.every(answers_eval.load_any(_exists(unanswerable)), limit)
+        else answers_eval.every(answers_eval.load_any(unanswerable), limit)
     )
 
     def build(coll: Collection, v: Variant) -> None:

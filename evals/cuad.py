@@ -7,13 +7,12 @@ spans use. The baseline is the benchmark's own: BM25 over fixed 500-character ch
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from evals import spans
+from evals import files, spans
 from evals.common import KS, Timer
 from rag.lexical import fts_query
 from rag.metrics import mean
@@ -30,11 +29,27 @@ class Question:
 
 
 def load_questions(path: Path) -> list[Question]:
-    data = json.loads(path.read_text())
+    return [q for q, _ in load_tests(path)]
+
+
+def load_tests(path: Path) -> list[tuple[Question, str]]:
+    """Each question with its short gold answer ("" where the file gives none)."""
+    data = files.read_json(path, files.CUAD_QUESTIONS)
     out = []
-    for t in data["tests"]:
-        gold = tuple((int(s["span"][0]), int(s["span"][1])) for s in t["snippets"])
-        out.append(Question(Path(t["file_path"]).name, t["query"], t.get("category", ""), gold))
+    with files.entry(path, "the top level", files.CUAD_QUESTIONS):
+        if not isinstance(data, dict):
+            raise TypeError('not a JSON object with "tests"')
+        tests = data["tests"]
+        if not isinstance(tests, list):
+            raise TypeError('"tests" is not a list')
+    for n, t in enumerate(tests, start=1):
+        with files.entry(path, f"test {n}", files.CUAD_QUESTIONS):
+            gold = tuple((int(s["span"][0]), int(s["span"][1])) for s in t["snippets"])
+            if not str(t["query"]).strip():
+                raise ValueError("the query is empty")
+            q = Question(Path(t["file_path"]).name, str(t["query"]), t.get("category", ""), gold)
+            out.append((q, str(t.get("answer", ""))))
+    files.nonempty(out, path, files.CUAD_QUESTIONS)
     return out
 
 

@@ -8,11 +8,11 @@ best chunk.
 from __future__ import annotations
 
 import ast
-import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from evals import files
 from evals.common import Timer
 from rag import metrics
 from rag.retrieval import Searcher
@@ -29,30 +29,35 @@ class Question:
     gold: tuple[str, ...]
 
 
-def read_jsonl(path: Path) -> list[dict[str, object]]:
-    with path.open() as fh:
-        return [json.loads(line) for line in fh if line.strip()]
-
-
 def load_questions(path: Path) -> tuple[list[Question], int]:
     """The questions that have gold sections, and how many had none."""
     out, missing = [], 0
-    for row in read_jsonl(path):
-        raw = row.get("gold_section_ids") or []
-        # Stored as the repr of a Python list in the public files.
-        gold = ast.literal_eval(raw) if isinstance(raw, str) and raw.strip() else raw
-        if not isinstance(gold, list | tuple):
-            gold = []
-        if not gold:
-            missing += 1
-            continue
-        out.append(Question(str(row["id"]), str(row["question"]), tuple(str(g) for g in gold)))
+    for n, row in enumerate(files.read_jsonl(path, files.EMANUAL_QUESTIONS), start=1):
+        with files.entry(path, f"question {n}", files.EMANUAL_QUESTIONS):
+            raw = row.get("gold_section_ids") or []
+            # Stored as the repr of a Python list in the public files (a SyntaxError if not).
+            gold = ast.literal_eval(raw) if isinstance(raw, str) and raw.strip() else raw
+            if not isinstance(gold, list | tuple):
+                gold = []
+            if not gold:
+                missing += 1
+                continue
+            question = str(row["question"])
+            out.append(Question(str(row["id"]), question, tuple(str(g) for g in gold)))
+    files.nonempty(out, path, files.EMANUAL_QUESTIONS + " (with gold_section_ids)")
     return out, missing
 
 
+def answers(path: Path) -> dict[str, str]:
+    """Each question's gold answer, by id."""
+    rows = files.read_jsonl(path, files.EMANUAL_QUESTIONS)
+    return {str(r.get("id")): str(r.get("answer") or "") for r in rows}
+
+
 def documents(corpus: Path) -> Iterator[tuple[str, ParsedDocument]]:
-    rows = read_jsonl(corpus)
-    titles = {str(r["id"]).split(":")[-1]: str(r.get("title") or "") for r in rows}
+    rows = files.read_jsonl(corpus, files.EMANUAL_CORPUS)
+    with files.entry(corpus, "a section", files.EMANUAL_CORPUS):
+        titles = {str(r["id"]).split(":")[-1]: str(r.get("title") or "") for r in rows}
     for row in rows:
         text = str(row.get("text") or "")
         if not text.strip():

@@ -1,4 +1,4 @@
-"""The `rag` command: search (and, as they land, ask, eval, train, serve)."""
+"""The `rag` command: search, ask, eval, serve and keys."""
 
 from __future__ import annotations
 
@@ -30,11 +30,11 @@ def _main() -> None:
 def search(
     query: Annotated[str, typer.Argument(help="What to look for.")],
     collection: Collection,
-    k: Annotated[int, typer.Option("-k", help="Number of hits.")] = 10,
+    k: Annotated[int, typer.Option("-k", min=1, max=100, help="Number of hits (1 to 100).")] = 10,
     mode: Annotated[str | None, typer.Option(help="hybrid, dense or bm25.")] = None,
     as_json: AsJson = False,
 ) -> None:
-    """Hybrid search: FAISS dense + SQLite FTS5 BM25, fused by reciprocal rank."""
+    """Hybrid search: FAISS dense + SQLite FTS5 BM25 over chunks and sections, fused."""
     if not query.strip():
         raise ConfigError("The query is empty: give some words to search for.")
     if mode is not None and mode not in ("hybrid", "dense", "bm25"):

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from rag.errors import SabioError
 
@@ -27,7 +28,8 @@ def friendly_errors(fn: F) -> F:
         try:
             return fn(*args, **kwargs)
         except SabioError as exc:
-            err.print(f"[bold red]error:[/] {exc}", highlight=False)
+            # Escaped: a message quoting a path or a layout ("[start, end]") is not markup.
+            err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
             raise typer.Exit(exc.exit_code) from None
         except KeyboardInterrupt:
             err.print("[yellow]interrupted[/]: what was committed is kept; run again to finish.")

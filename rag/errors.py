@@ -51,3 +51,7 @@ class ParseError(SabioError):
 
 class UnsupportedFile(ParseError):
     """A file type we do not parse."""
+
+
+class DatasetError(SabioError):
+    """A dataset file given to `rag eval` is missing or not in its layout."""

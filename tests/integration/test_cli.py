@@ -69,6 +69,20 @@ def test_clear_errors(docs: Path, cli: CLI, index_dir: Path) -> None:
     assert "No collection 'nope'" in unknown.stderr and "ingest run" in unknown.stderr
     assert "Traceback" not in unknown.stderr
 
+    bad_set = docs.parent / "qa.jsonl"
+    bad_set.write_text('{"id": "q1", "question": "How?", "gold_section_ids": ["s:1"]}\n{"id"\n')
+    corpus = docs.parent / "corpus.jsonl"
+    corpus.write_text('{"id": "s:1", "title": "T", "text": "Tap A."}\n')
+    bad_eval = cli(
+        "rag", "eval", "retrieval", "emanual", "--corpus", str(corpus), "--questions", str(bad_set)
+    )
+    assert bad_eval.returncode == 2 and "Traceback" not in bad_eval.stderr
+    assert f"{bad_set}, line 2" in " ".join(bad_eval.stderr.split())
+
+    for k in ("0", "-3", "101"):  # refused before anything loads, as the API refuses it
+        bad_k = cli("rag", "search", "anything", "-c", "nope", "-k", k)
+        assert bad_k.returncode == 2 and "-k" in bad_k.stderr, bad_k.stderr
+
     bad_name = cli("ingest", "run", str(docs), "-c", "../escape")
     assert bad_name.returncode == 2 and "Invalid collection name" in bad_name.stderr
 
