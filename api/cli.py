@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
-from rag.console import err, friendly_errors, out, print_json
+from rag.console import data_row, err, friendly_errors, out, print_json
 from rag.keys import KeyStore
 from rag.settings import Settings
 
@@ -71,7 +72,7 @@ def create(
     if as_json:
         print_json({"id": key.id, "key": secret, "name": key.name, "role": key.role.value})
         return
-    out.print(f"created {key.id} ({key.role.value}) for {key.name!r}")
+    out.print(escape(f"created {key.id} ({key.role.value}) for {key.name!r}"), highlight=False)
     out.print(f"key: [bold]{secret}[/]", highlight=False)
     err.print("[yellow]This is the only time the key is shown.[/]")
 
@@ -102,8 +103,8 @@ def list_keys(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
         table.add_column(col, overflow="fold")
     for k in keys:
         state = "revoked" if k.revoked_at is not None else "active"
-        table.add_row(
-            k.id, k.name, k.role.value, ", ".join(k.collections), ", ".join(k.groups), state
+        data_row(
+            table, k.id, k.name, k.role.value, ", ".join(k.collections), ", ".join(k.groups), state
         )
     out.print(table)
 
@@ -115,4 +116,4 @@ def revoke(
 ) -> None:
     """Revoke a key: it stops working at once, also in a running server."""
     key = _store().revoke(key_id)
-    out.print(f"revoked {key.id} ({key.name!r})")
+    out.print(escape(f"revoked {key.id} ({key.name!r})"), highlight=False)

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from ingest.chunk import Chunker
 from ingest.pipeline import Ingestor, Labels, RunSummary, document_id, dry_run
 from ingest.progress import for_stream
 from rag import wiring
-from rag.console import display_path, err, friendly_errors, out, print_json
+from rag.console import data_row, display_path, err, friendly_errors, out, print_json
 from rag.errors import CollectionLocked, ConfigError, DocumentNotFound
 from rag.keys import check_groups
 from rag.settings import Settings
@@ -90,6 +92,10 @@ def _labels(groups: list[str] | None, public: bool) -> Labels:
     return Labels(groups=None if not groups else check_groups(groups))
 
 
+def _notes(diagnostics: Sequence[str]) -> str:
+    return f"[yellow]{escape('; '.join(diagnostics))}[/]" if diagnostics else ""
+
+
 def _print_summary(summary: RunSummary) -> None:
     verb = "would be " if summary.dry_run else ""
     table = Table(title=f"ingest {'--dry-run ' if summary.dry_run else ''}{summary.collection}")
@@ -103,13 +109,13 @@ def _print_summary(summary: RunSummary) -> None:
     for r in sorted(summary.results, key=lambda r: (r.status != "failed", r.source)):
         style = colour.get(r.status, "")
         table.add_row(
-            display_path(r.source),
+            escape(display_path(r.source)),
             f"[{style}]{verb}{r.status}[/]" if style else verb + r.status,
             "-" if r.pages is None else str(r.pages),
             str(r.chunks),
             str(r.embedded),
             f"{r.seconds:.2f}",
-            r.error or (f"[yellow]{'; '.join(r.diagnostics)}[/]" if r.diagnostics else ""),
+            escape(r.error) if r.error else _notes(r.diagnostics),
         )
     out.print(table)
     counts = ", ".join(f"{n} {s}" for s, n in summary.counts().items())
@@ -217,7 +223,8 @@ def ls(collection: CollectionOpt, as_json: AsJson = False) -> None:
         table.add_column(col, overflow="fold")
     for d in docs:
         notes = f"{len(d.diagnostics)} diagnostics" if d.diagnostics else ""
-        table.add_row(
+        data_row(
+            table,
             d.id,
             display_path(d.source),
             d.format,
@@ -271,7 +278,7 @@ def rm(
             writer.delete(f)
         writer.commit()
     for src in sorted(chosen):
-        out.print(f"removed {display_path(src)}")
+        out.print(f"removed {escape(display_path(src))}", highlight=False)
 
 
 def _existing(settings: Settings, name: str) -> StoredCollection:

@@ -6,6 +6,8 @@ import sys
 import time
 from typing import Protocol, TextIO
 
+from rich.markup import escape
+
 
 class Progress(Protocol):
     def start(self, files: int) -> None: ...
@@ -90,7 +92,7 @@ class RichProgress:
     def file_done(self, source: str, status: str, chunks: int, error: str | None) -> None:
         self._bar.advance(self._files)
         if error:
-            self._bar.console.print(f"[yellow]failed[/] {source}: {error}")
+            self._bar.console.print(f"[yellow]failed[/] {escape(source)}: {escape(error)}")
 
     def chunks_queued(self, n: int) -> None:
         task = self._bar.tasks[self._chunks]

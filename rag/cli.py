@@ -5,13 +5,15 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from rag import wiring
 from rag.answer import Answer, answer_json
-from rag.console import display_path, err, friendly_errors, out, print_json
+from rag.console import data_row, display_path, err, friendly_errors, out, print_json
 from rag.errors import ConfigError
 from rag.settings import Settings
+from rag.store import Collection as StoredCollection
 from rag.types import Hit
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
@@ -55,13 +57,15 @@ def search(
         )
         return
     if not result.hits:
-        out.print(f"No passages in {collection!r} match {query!r}.")
+        found = f"No passages in {collection!r} match {query!r}."
+        out.print(escape(found + _if_empty(coll, collection)), highlight=False)
         return
     table = Table(show_lines=True)
     for col in ("#", "file", "page", "section", "score", "passage"):
         table.add_column(col, overflow="fold")
     for i, h in enumerate(result.hits, start=1):
-        table.add_row(
+        data_row(
+            table,
             str(i),
             display_path(h.source),
             _pages(h),
@@ -109,15 +113,26 @@ def ask(
         print_json(answer_json(final))
         return
     _print_answer(final)
+    if not final.sources:
+        out.print(escape(_if_empty(coll, collection).strip()), highlight=False)
+
+
+def _if_empty(coll: StoredCollection, name: str) -> str:
+    """Why nothing matched, when the reason is that there is nothing to match."""
+    if coll.catalog().document_count():
+        return ""
+    return f" The collection holds no documents yet: add some with ingest run PATH... -c {name}"
 
 
 def _print_answer(a: Answer) -> None:
     style = "yellow" if a.abstained else "bold"
-    out.print(f"[{style}]{a.text}[/]", highlight=False)
+    out.print(f"[{style}]{escape(a.text)}[/]", highlight=False)
     if a.abstained:
         out.print(f"[dim]({a.reason})[/]")
     elif not a.supported:
         out.print("[yellow]Sentences the sources did not support were removed.[/]")
+    if not a.sources:
+        return
     cited = {c.n for s in a.sentences for c in s.citations}
     table = Table(title="Closest passages" if a.abstained else "Sources", show_lines=True)
     for col in ("#", "file", "page", "section", "quote"):
@@ -127,7 +142,8 @@ def _print_answer(a: Answer) -> None:
             quote = next((c.quote for x in a.sentences for c in x.citations if c.n == s.n), s.text)
             c = s.hit.chunk
             page = "-" if c.page_start is None else str(c.page_start)
-            table.add_row(
+            data_row(
+                table,
                 str(s.n),
                 display_path(s.hit.source),
                 page,

@@ -12,6 +12,8 @@ from typing import Any, TypeVar
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.table import Table
+from rich.text import Text
 
 from rag.errors import SabioError
 
@@ -36,6 +38,12 @@ def friendly_errors(fn: F) -> F:
             raise typer.Exit(130) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def data_row(table: Table, *cells: str) -> None:
+    """A table row of data: file names, headings, passages and names are shown as they are,
+    never read as markup ("report [draft].pdf", a contract's "[/]" would vanish or fail)."""
+    table.add_row(*(Text(c) for c in cells))
 
 
 def print_json(data: Any) -> None:

@@ -163,7 +163,8 @@ def minmax_fusion(
 
     Scores keep how far apart candidates are, which ranks throw away: on SciFact this beats
     reciprocal rank fusion by ~0.02 nDCG@10 with the same three lists. A candidate missing from
-    a list counts as that list's worst; lists are deep (see `candidates`) so that is rare.
+    a list counts as that list's worst; lists are deep (see `candidates`) so that is rare. A
+    list whose scores are all equal (one match only, say) ranks each of them its best: 1.
     """
     scores: dict[int, float] = {}
     ranks: dict[int, dict[str, int]] = {}
@@ -177,7 +178,7 @@ def minmax_fusion(
             if name in ranks.setdefault(cid, {}):
                 continue
             ranks[cid][name] = position
-            scores[cid] = scores.get(cid, 0.0) + (w * (score - lo) / span if span > 0 else 0.0)
+            scores[cid] = scores.get(cid, 0.0) + w * ((score - lo) / span if span > 0 else 1.0)
     order = sorted(scores, key=lambda c: (-scores[c], c))
     return [Fused(c, scores[c], ranks[c]) for c in order]
 

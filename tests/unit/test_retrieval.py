@@ -11,6 +11,7 @@ from rag.retrieval import (
     Searcher,
     analyze,
     make_retrievers,
+    minmax_fusion,
     reciprocal_rank_fusion,
 )
 from rag.store import Collection, Store
@@ -214,6 +215,17 @@ def test_weighted_fusion_with_shared_ranks() -> None:
     assert fused[3].ranks == {"s": 1}
     weightless = reciprocal_rank_fusion(ranked, rrf_k=10, weights={"a": 0.0, "s": 1.0})
     assert [f.id for f in weightless][:2] == [2, 3]
+
+
+def test_minmax_fusion_scales_each_list() -> None:
+    ranked = {
+        "dense": [(1, 0.9), (2, 0.7), (3, 0.5)],
+        "bm25": [(3, 12.0)],  # one match only: it is this list's best
+    }
+    fused = {f.id: f.score for f in minmax_fusion(ranked, {"dense": 1.0, "bm25": 0.5})}
+    assert fused == pytest.approx({1: 1.0, 2: 0.5, 3: 0.5})
+    tied = minmax_fusion({"dense": [(1, 0.4), (2, 0.4)]})
+    assert [(f.id, f.score) for f in tied] == [(1, 1.0), (2, 1.0)]
 
 
 def test_common_words_are_dropped_from_bm25_queries(
