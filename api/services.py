@@ -22,6 +22,7 @@ from rag.generator import Generator
 from rag.keys import KeyStore
 from rag.settings import Settings
 from rag.store import Collection, Manifest, Store
+from rag.text import sentence_splitter
 
 log = logging.getLogger("sabio.api")
 
@@ -113,6 +114,9 @@ class Services:
         emb = wiring.embedder(settings)
         if isinstance(emb, LazyEmbedder):
             emb.load()
+        # The sentence splitter (punkt, through llama-index) takes ~3 s to import: evidence
+        # selection needs it on every answer, so the first one would pay it.
+        sentence_splitter()
         return cls(settings, emb, wiring.generator(settings))
 
     def start(self) -> Health:
