@@ -160,7 +160,7 @@ class Answerer:
             pieces.append(piece)
             yield Event("token", token=piece)
         timings["generate_s"] = time.perf_counter() - t0 - timings["retrieve_s"]
-        answer = self._verify(question, query.question, "".join(pieces), sources, timings, t0)
+        answer = self._verify(question, query.question, "".join(pieces), sources, timings, t0, bar)
         answer.prompt_tokens = sum(self.generator.count(m["content"]) for m in prompt)
         answer.completion_tokens = self.generator.count(answer.raw)
         yield Event("answer", answer=answer)
@@ -174,8 +174,10 @@ class Answerer:
         sources: list[Source],
         timings: dict[str, float],
         t0: float,
+        bar: float,
     ) -> Answer:
-        """`asked`: the question without its document reference (what retrieval searched)."""
+        """`asked`: the question without its document reference (what retrieval searched);
+        `bar`: the relevance a passage needs to be answered from."""
         by_n = {s.n: s for s in sources}
         if raw.strip().startswith(ABSTAIN[:24]) or not raw.strip():
             return self._abstain(
@@ -184,6 +186,10 @@ class Answerer:
         kept: list[AnswerSentence] = []
         dropped = errors = 0
         claims = _split_answer(raw, _echoes(sources))
+        if not claims:
+            pointed = self._pointed(question, raw, by_n, timings, t0, bar)
+            if pointed is not None:
+                return pointed
         pool = [(src, s) for src in sources for s in src.sentences]
         # What the prompt showed besides the passages: the question and the sources' headers.
         shown = " ".join([asked, *(header(s) for s in sources)])
@@ -224,6 +230,27 @@ class Answerer:
             timings=timings,
         )
 
+    def _pointed(
+        self,
+        question: str,
+        raw: str,
+        by_n: dict[int, Source],
+        timings: dict[str, float],
+        t0: float,
+        bar: float,
+    ) -> Answer | None:
+        """The answer when the model wrote nothing but headings of the sources it cites
+        ("Sound mode [2].", "[1] Creating a favorites list [2] Adding channels"): it named where
+        the answer is without writing it. Those sources' sentences that best match the
+        question, verbatim, as extract mode quotes them; None when none is relevant enough.
+        (Such answers were abstentions: S10 5 of 50 answerable questions, TV 2 of 65.)"""
+        cited = dict.fromkeys(n for _, numbers in _split_answer(raw) for n in numbers)
+        pointed = [by_n[n] for n in cited if n in by_n]
+        if not pointed:
+            return None
+        answer = self._extract(question, pointed, timings, t0, bar)
+        return replace(answer, mode="generate", raw=raw) if answer.sentences else None
+
     def _support(
         self, text: str, pool: list[tuple[Source, Sentence]], scores: list[float], cited: set[int]
     ) -> AnswerSentence:
@@ -260,11 +287,16 @@ class Answerer:
         t0: float,
         bar: float,
     ) -> Answer:
-        """The best supporting sentence of the best sources, verbatim: no model, milliseconds."""
-        picks = sorted(
-            ((s, max(s.sentences, key=lambda x: x.score)) for s in sources),
-            key=lambda p: -p[1].score,
-        )[:2]
+        """The best supporting sentence of the best sources, verbatim: no model, milliseconds.
+        A heading alone ("6.4 License Grant") says where the answer is, not what it is: it is
+        quoted only when its source has nothing else."""
+        echoes = _echoes(sources)
+
+        def best(s: Source) -> Sentence:
+            said = [x for x in s.sentences if not _is_echo(x.text, echoes)] or s.sentences
+            return max(said, key=lambda x: x.score)
+
+        picks = sorted(((s, best(s)) for s in sources), key=lambda p: -p[1].score)[:2]
         sentences = [
             AnswerSentence(sent.text, (_citation(src, sent),), sent.score, True, verbatim=True)
             for src, sent in picks
@@ -349,8 +381,9 @@ def _split_answer(raw: str, echoes: set[str] | None = None) -> list[tuple[str, l
 
     Markers cite the sentences written since the previous markers ("A. B [2]." cites both A
     and B); markers that open a line cite the lines that follow until other markers say
-    otherwise (a small model often writes "[1] <copied text>"). Lines or sentences that only
-    repeat a source header or a heading are left out.
+    otherwise (a small model often writes "[1] <copied text>"). A line laid out as a list of
+    sources, "[1] A [2] B [3] C", cites each piece by the marker before it. Lines or sentences
+    that only repeat a source header or a heading are left out.
     """
     echoes = set() if echoes is None else echoes
     out: list[tuple[str, list[int]]] = []
@@ -367,9 +400,19 @@ def _split_answer(raw: str, echoes: set[str] | None = None) -> list[tuple[str, l
                 explicit[i] = True
         since = len(out)
 
-    # The prompt's example ends "Answer: ..."; the label is not part of the answer.
-    raw = re.sub(r"^\s*answer\s*:\s*", "", raw, flags=re.IGNORECASE)
+    # The prompt's example ends "Answer: ..."; the label is not part of the answer, nor is a
+    # copied "Sources:" label.
+    raw = re.sub(r"^\s*(?:answer|sources?)\s*:\s*", "", raw, flags=re.IGNORECASE)
     for line in raw.strip().splitlines():
+        listed = _listed(line)
+        if listed is not None:
+            for numbers, piece in listed:
+                for text, _ in _sentences(piece):
+                    if not _is_echo(text, echoes):
+                        out.append((text, numbers))
+                        explicit.append(True)
+            since, block = len(out), []
+            continue
         lead = _LEADING.match(line)
         if lead is not None:
             if not line[lead.end() :].strip():  # a line of markers only
@@ -386,6 +429,26 @@ def _split_answer(raw: str, echoes: set[str] | None = None) -> list[tuple[str, l
                     since = min(since, len(out) - 1)
                 cite(numbers)
     return out
+
+
+def _listed(line: str) -> list[tuple[list[int], str]] | None:
+    """(numbers, text) of each item of a line laid out like the prompt's list of sources,
+    "[1] A [2] B [3] C": it opens with a marker, and every marker is followed by text (a
+    marker at the very end adds to the last item). None for any other line.
+
+    A small model copies that layout instead of answering ("Sources: [1] Guide screen [2]
+    Guide screen"); read as ordinary trailing markers, each piece would get the number of the
+    next one, and header echoes glued together would pass for an answer."""
+    parts = _CITE.split(line)  # text, numbers, text, numbers, ..., text
+    if len(parts) < 5 or parts[0].strip(" .:;,"):
+        return None
+    items = [(_numbers(f"[{parts[i]}]"), parts[i + 1]) for i in range(1, len(parts), 2)]
+    if items[-1][1].strip(" .:;,") == "":
+        (last, _), (numbers, text) = items.pop(), items.pop()
+        items.append(([*numbers, *(n for n in last if n not in numbers)], text))
+    if len(items) < 2 or any(not text.strip(" .:;,") for _, text in items):
+        return None
+    return items
 
 
 def _sentences(line: str) -> list[tuple[str, list[int]]]:

@@ -269,3 +269,42 @@ def test_retrieval_score_ranks_sources_with_their_best_sentence(
     rescored = [replace(h, score=100.0 if h is target else 1.0) for h in hits]
     assert first(0.0, rescored) == by_sentence
     assert first(1.0, rescored) in target.chunk.text
+
+
+def test_a_line_laid_out_as_a_list_of_sources_cites_each_item_by_its_own_marker() -> None:
+    echoes = {"pump manual", "maintenance"}
+    raw = "Sources: [1] Pump manual [2] Maintenance [3] Replace the seal yearly"
+    assert _split_answer(raw, echoes) == [("Replace the seal yearly", [3])]
+    # Read as trailing markers, "Fill it." would get [2] and "Start it." [3].
+    assert _split_answer("[1] Fill it. [2] Start it. [3]") == [
+        ("Fill it.", [1]),
+        ("Start it.", [2, 3]),
+    ]
+    assert _split_answer("[1] Fill it [2].") == [("Fill it.", [2])]  # not a list
+
+
+def test_an_answer_of_headings_only_quotes_what_those_sources_say(
+    coll: Collection, embedder: FakeEmbedder
+) -> None:
+    question = "How often is the impeller seal replaced?"
+    a = answerer(coll, embedder, ScriptedGenerator("Pump manual section [1].")).answer(question)
+    assert not a.abstained and a.mode == "generate" and a.raw.startswith("Pump manual section")
+    (sentence,) = a.sentences
+    assert sentence.verbatim and sentence.text == PUMP[1] == sentence.citations[0].quote
+    # A heading that cites nothing points nowhere: nothing was said.
+    bare = answerer(coll, embedder, ScriptedGenerator("Pump manual section.")).answer(question)
+    assert bare.abstained and bare.reason == "no sentence was supported"
+
+
+def test_extract_mode_quotes_a_heading_only_when_its_passage_has_nothing_else(
+    tmp_path: Path, embedder: FakeEmbedder
+) -> None:
+    c = Store(tmp_path).open_or_create("seals", embedder.model_id, embedder.dim)
+    body = "Pump manual section\n\nEvery 2000 operating hours, a new one."
+    write(c, embedder, [make_doc("/d/seal.txt", "Pump manual", [body])])
+    question = "pump manual section: new one every operating hours?"
+    a = answerer(c, embedder, None).answer(question, mode="extract")
+    (source,) = a.sources  # where the heading scores best
+    assert max(source.sentences, key=lambda s: s.score).text == "Pump manual section"
+    (sentence,) = a.sentences
+    assert sentence.text == "Every 2000 operating hours, a new one."
