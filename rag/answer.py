@@ -186,10 +186,9 @@ class Answerer:
         kept: list[AnswerSentence] = []
         dropped = errors = 0
         claims = _split_answer(raw, _echoes(sources))
-        if not claims:
-            pointed = self._pointed(question, raw, by_n, timings, t0, bar)
-            if pointed is not None:
-                return pointed
+        # Sources the model named without saying anything: cited by headings it copied, or by
+        # sentences that, like what they cite, only repeat the question and headers ("Settings.").
+        pointers = [] if claims else [n for _, numbers in _split_answer(raw) for n in numbers]
         pool = [(src, s) for src in sources for s in src.sentences]
         # What the prompt showed besides the passages: the question and the sources' headers.
         shown = " ".join([asked, *(header(s) for s in sources)])
@@ -208,9 +207,17 @@ class Answerer:
                 dropped += 1
                 continue
             if _restates(text, asked, shown):
-                sentence = _quoted(sentence, shown)
+                quoted = _quoted(sentence, shown)
+                if quoted is None:
+                    pointers += [c.n for c in sentence.citations]
+                    continue
+                sentence = quoted
             if sentence.text not in {k.text for k in kept}:  # once, if said twice or quoted twice
                 kept.append(sentence)
+        if not kept and pointers:
+            pointed = self._pointed(question, raw, pointers, by_n, timings, t0, bar)
+            if pointed is not None:
+                return pointed
         if not kept:
             return self._abstain(
                 question, sources, "generate", "no sentence was supported", timings, t0, raw
@@ -234,18 +241,20 @@ class Answerer:
         self,
         question: str,
         raw: str,
+        pointers: list[int],
         by_n: dict[int, Source],
         timings: dict[str, float],
         t0: float,
         bar: float,
     ) -> Answer | None:
         """The answer when the model wrote nothing but headings of the sources it cites
-        ("Sound mode [2].", "[1] Creating a favorites list [2] Adding channels"): it named where
-        the answer is without writing it. Those sources' sentences that best match the
-        question, verbatim, as extract mode quotes them; None when none is relevant enough.
-        (Such answers were abstentions: S10 5 of 50 answerable questions, TV 2 of 65.)"""
-        cited = dict.fromkeys(n for _, numbers in _split_answer(raw) for n in numbers)
-        pointed = [by_n[n] for n in cited if n in by_n]
+        ("Sound mode [2].", "[1] Creating a favorites list [2] Adding channels"), or sentences
+        that, like the ones they cite, only repeat the question and headers ("8. Indemnification
+        and Insurance > 8.4 Insurance [1]."): it named where the answer is without writing it.
+        Those sources' sentences that best match the question, verbatim, as extract mode
+        quotes them; None when none is relevant enough. (Such answers were abstentions or
+        empty: S10 5 of 50 answerable questions, TV 2 of 65, CUAD 3 of 60.)"""
+        pointed = [by_n[n] for n in dict.fromkeys(pointers) if n in by_n]
         if not pointed:
             return None
         answer = self._extract(question, pointed, timings, t0, bar)
@@ -288,12 +297,13 @@ class Answerer:
         bar: float,
     ) -> Answer:
         """The best supporting sentence of the best sources, verbatim: no model, milliseconds.
-        A heading alone ("6.4 License Grant") says where the answer is, not what it is: it is
-        quoted only when its source has nothing else."""
-        echoes = _echoes(sources)
+        A sentence made only of its source header's words (a heading, or what is left of one
+        that the sentence splitter cut: "Section 1.1." + "License Grant.") says where the
+        answer is, not what it is: it is quoted only when its source has nothing else."""
 
         def best(s: Source) -> Sentence:
-            said = [x for x in s.sentences if not _is_echo(x.text, echoes)] or s.sentences
+            known = stems(header(s))
+            said = [x for x in s.sentences if stems(x.text) - known] or s.sentences
             return max(said, key=lambda x: x.score)
 
         picks = sorted(((s, best(s)) for s in sources), key=lambda p: -p[1].score)[:2]
@@ -347,22 +357,23 @@ def _restates(claim: str, question: str, shown: str) -> bool:
     return _YES_NO.match(question) is None and not stems(claim) - stems(shown)
 
 
-def _quoted(sentence: AnswerSentence, shown: str) -> AnswerSentence:
+def _quoted(sentence: AnswerSentence, shown: str) -> AnswerSentence | None:
     """The cited sentence, verbatim, in place of a claim that only restated the question or a
     header.
 
     A small model often answers "How can I encrypt the SD card?" with "Encrypt SD card. [1]"
     (S10: 6 of 45 answers, TV: 14 of 63): supported, correctly cited, and of no use. The
     sentence it cites says how ("From Settings, tap Biometrics and security > Encrypt or
-    decrypt SD card."); the citation stays the same. Kept as is when the cited sentence adds
-    nothing either. Replayed on the model outputs of `bench/answers.sh`: token F1 S10 0.294 ->
+    decrypt SD card."); the citation stays the same. None when the cited sentence adds
+    nothing either: neither says anything. Replayed on the model outputs of
+    `bench/answers.sh`: token F1 S10 0.294 ->
     0.319, TV 0.213 -> 0.269 (ROUGE-L 0.272 -> 0.299, 0.187 -> 0.243); citations and
     abstentions unchanged.
     """
     (c,) = sentence.citations
     quote = " ".join(c.quote.split())
     if not stems(quote) - stems(shown):
-        return sentence
+        return None
     return replace(sentence, text=quote, support=1.0, verbatim=True)
 
 

@@ -308,3 +308,21 @@ def test_extract_mode_quotes_a_heading_only_when_its_passage_has_nothing_else(
     assert max(source.sentences, key=lambda s: s.score).text == "Pump manual section"
     (sentence,) = a.sentences
     assert sentence.text == "Every 2000 operating hours, a new one."
+
+
+def test_a_sentence_that_says_nothing_citing_one_that_says_nothing_points_at_its_source(
+    tmp_path: Path, embedder: FakeEmbedder
+) -> None:
+    # "Seal." restates the header, and so does the sentence it cites; the model named the
+    # source without saying anything, so the answer is what that source says.
+    c = Store(tmp_path).open_or_create("seals", embedder.model_id, embedder.dim)
+    body = "Seal.\n\nReplace the impeller seal every 2000 operating hours."
+    write(c, embedder, [make_doc("/d/seal.txt", "Seal care", [body])])
+    a = answerer(c, embedder, ScriptedGenerator("Seal [1].")).answer(
+        "How often is the seal replaced?"
+    )
+    (sentence,) = a.sentences
+    assert (
+        sentence.verbatim
+        and sentence.text == "Replace the impeller seal every 2000 operating hours."
+    )
