@@ -3,17 +3,18 @@ subsets of the public sets so the tier stays within CI's time. Figures when thes
 set, from `rag eval answers ... --json` on the full sets (bench/results/answers_*.json):
 
     S10 (50 questions, 50 CUAD questions as unanswerable)
-        citation precision 0.78, format errors 0.00, abstention recall 1.00, precision 0.91
+        citation precision 0.78, format errors 0.00, abstention recall 1.00, precision 0.98
     CUAD (60 questions, 50 S10 questions as unanswerable)
-        abstention recall 0.96
+        citation precision 0.44, abstention recall 0.96, precision 0.80
 
-and on the subsets below (S10 gate: 50 questions + 30 CUAD questions): citation precision
-0.78, format errors 0.00, abstention recall 1.00 (every contract question names a contract
-that the manual collection lacks), precision 0.86.
+and on the subsets below: S10 (50 questions + 30 CUAD questions) citation precision 0.78,
+format errors 0.00, abstention recall 1.00 (every contract question names a contract that
+the manual collection lacks), precision 0.97; CUAD (20 questions + 30 S10 questions)
+citation precision 0.40, abstention recall 0.97, precision 0.83.
 
 Greedy decoding repeats itself on one machine (CI printed the same figures as this machine);
 another CPU may round differently, so each gate sits about two questions' worth below the
-figure it protects, except S10 abstention precision, kept at its first 0.85 (one question).
+figure it protects.
 """
 
 from __future__ import annotations
@@ -82,10 +83,10 @@ def test_s10_citations_and_abstention(
     # Every sentence the model ends carries a marker of a given source (the citation rule).
     assert m["format_error_rate"] <= 0.03, m
     assert m["abstain_recall"] >= 0.97, m
-    assert m["abstain_precision"] >= 0.85, m
+    assert m["abstain_precision"] >= 0.90, m
 
 
-def test_contracts_abstain_on_manual_questions(
+def test_contracts_citations_and_abstention(
     tmp_path: Path, settings: Settings, embedder: Embedder, generator: Generator
 ) -> None:
     store = Store(tmp_path)
@@ -96,3 +97,5 @@ def test_contracts_abstain_on_manual_questions(
     bad = answers.every(answers.emanual_items(S10_QUESTIONS), 30)
     m = metrics(settings, embedder, generator, store, "cuad", (items, bad), "cuad")
     assert m["abstain_recall"] >= 0.93, m
+    assert m["abstain_precision"] >= 0.78, m
+    assert m["citation_precision"] >= 0.27, m
