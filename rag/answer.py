@@ -444,8 +444,9 @@ def _split_answer(raw: str, echoes: set[str] | None = None) -> list[tuple[str, l
 
 def _listed(line: str) -> list[tuple[list[int], str]] | None:
     """(numbers, text) of each item of a line laid out like the prompt's list of sources,
-    "[1] A [2] B [3] C": it opens with a marker, and every marker is followed by text (a
-    marker at the very end adds to the last item). None for any other line.
+    "[1] A [2] B [3] C": it opens with a marker, and every marker is followed by text. Markers
+    side by side ("[1][2] A") open one item together; a marker at the very end adds to the last
+    item. None for any other line.
 
     A small model copies that layout instead of answering ("Sources: [1] Guide screen [2]
     Guide screen"); read as ordinary trailing markers, each piece would get the number of the
@@ -453,8 +454,16 @@ def _listed(line: str) -> list[tuple[list[int], str]] | None:
     parts = _CITE.split(line)  # text, numbers, text, numbers, ..., text
     if len(parts) < 5 or parts[0].strip(" .:;,"):
         return None
-    items = [(_numbers(f"[{parts[i]}]"), parts[i + 1]) for i in range(1, len(parts), 2)]
+    items: list[tuple[list[int], str]] = []
+    pending: list[int] = []
+    for i in range(1, len(parts), 2):
+        pending += _numbers(f"[{parts[i]}]")
+        if parts[i + 1].strip() or i == len(parts) - 2:
+            items.append((pending, parts[i + 1]))
+            pending = []
     if items[-1][1].strip(" .:;,") == "":
+        if len(items) < 2:
+            return None
         (last, _), (numbers, text) = items.pop(), items.pop()
         items.append(([*numbers, *(n for n in last if n not in numbers)], text))
     if len(items) < 2 or any(not text.strip(" .:;,") for _, text in items):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -281,6 +282,20 @@ def test_a_line_laid_out_as_a_list_of_sources_cites_each_item_by_its_own_marker(
         ("Start it.", [2, 3]),
     ]
     assert _split_answer("[1] Fill it [2].") == [("Fill it.", [2])]  # not a list
+    # Markers side by side open one item together.
+    assert _split_answer("[1][2] Fill it. [3] Start it.") == [
+        ("Fill it.", [1, 2]),
+        ("Start it.", [3]),
+    ]
+
+
+def test_any_model_output_parses_without_error() -> None:
+    pieces = ["[1]", "[2]", "[1, 2]", "[", "]", ".", " ", "\n", "Fill it", "Sources:", "Answer:"]
+    rng = random.Random(7)
+    for _ in range(3000):
+        raw = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
+        for text, numbers in _split_answer(raw, {"fill it"}):
+            assert text.strip() and all(isinstance(n, int) for n in numbers), raw
 
 
 def test_an_answer_of_headings_only_quotes_what_those_sources_say(
