@@ -155,7 +155,50 @@ def evaluate(
         metrics["abstain_recall"] = abstained_bad / len(refusals)
         metrics["abstain_precision"] = abstained_bad / abstained_all if abstained_all else 0.0
     metrics.update(_latency([a for _, a in rows] + refusals))
-    return {"metrics": metrics, "n_unanswerable": len(unanswerable)}
+    questions = [_record(it, a, kind, True) for it, a in rows]
+    questions += [_record(it, a, kind, False) for it, a in zip(unanswerable, refusals, strict=True)]
+    return {"metrics": metrics, "n_unanswerable": len(unanswerable), "questions": questions}
+
+
+def _record(it: Item, a: Answer, kind: str, answerable: bool) -> dict[str, object]:
+    """One question as asked: what came back, and how it scored (`--details`)."""
+    score: dict[str, object] = {}
+    if answerable and kind == "emanual":
+        score = {"token_f1": token_f1(a.text, it.gold), "rougeL": rouge_l(a.text, it.gold)}
+    elif answerable:
+        score = {"match": normalized_match(a.text, it.gold)}
+    return {
+        "question": it.question,
+        "answerable": answerable,
+        "gold": it.gold if answerable else None,
+        "answer": a.text,
+        "abstained": a.abstained,
+        "reason": a.reason,
+        "raw": a.raw,
+        **score,
+        # Whether each citation, and each given source, overlaps the gold evidence.
+        "citations": [
+            {
+                "n": c.n,
+                "source": c.source,
+                "quote": c.quote,
+                "correct": it.cited_ok(c.source, c.start, c.end),
+            }
+            for s in a.sentences
+            for c in s.citations
+        ],
+        "sources": [
+            {
+                "n": s.n,
+                "source": s.hit.source,
+                "relevance": round(s.relevance, 3),
+                "gold": it.cited_ok(s.hit.source, s.start, s.end),
+            }
+            for s in a.sources
+        ],
+        "format_errors": a.format_errors,
+        "seconds": round(a.timings.get("total_s", 0.0), 3),
+    }
 
 
 def _latency(answers: Sequence[Answer]) -> dict[str, float]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import sys
 import tempfile
 import time
@@ -280,6 +281,10 @@ Unanswerable = Annotated[
 ]
 Limit = Annotated[int | None, typer.Option(help="Ask only this many questions (spread out).")]
 Mode = Annotated[str, typer.Option(help="generate or extract.")]
+Details = Annotated[
+    Path | None,
+    typer.Option(help="Write each question's answer, citations and scores here (JSON lines)."),
+]
 
 
 def _answer_run(
@@ -290,6 +295,7 @@ def _answer_run(
     unanswerable: list[answers_eval.Item],
     mode: str,
     as_json: bool,
+    details: Path | None,
 ) -> None:
     settings = Settings()
     emb = _embedder(settings)
@@ -300,6 +306,11 @@ def _answer_run(
         answerer = wiring.answerer(settings, coll, emb, gen)
         t0 = time.perf_counter()
         report = answers_eval.evaluate(answerer, items, unanswerable, dataset, mode)
+    questions = report.pop("questions")
+    assert isinstance(questions, list)
+    if details is not None:
+        with details.open("w", encoding="utf-8") as fh:
+            fh.writelines(json.dumps(q, ensure_ascii=False) + "\n" for q in questions)
     report = {
         "dataset": dataset,
         "n_questions": len(items),
@@ -332,6 +343,7 @@ def answers_emanual(
     limit: Limit = None,
     mode: Mode = "generate",
     as_json: AsJson = False,
+    details: Details = None,
 ) -> None:
     """Token F1 and ROUGE-L against the gold answers, citation precision, abstention."""
     items = answers_eval.every(answers_eval.emanual_items(questions), limit)
@@ -353,7 +365,7 @@ def answers_emanual(
             for_stream(sys.stderr, quiet=as_json),
         )
 
-    _answer_run("emanual", collection, build, items, bad, mode, as_json)
+    _answer_run("emanual", collection, build, items, bad, mode, as_json, details)
 
 
 @answers.command("cuad")
@@ -366,6 +378,7 @@ def answers_cuad(
     limit: Limit = None,
     mode: Mode = "generate",
     as_json: AsJson = False,
+    details: Details = None,
 ) -> None:
     """Normalised match of short answers (Yes/No, dates, places), citation precision."""
     files = _contracts(contracts)
@@ -389,4 +402,4 @@ def answers_cuad(
             for_stream(sys.stderr, quiet=as_json),
         ).run(files)
 
-    _answer_run("cuad", collection, build, items, bad, mode, as_json)
+    _answer_run("cuad", collection, build, items, bad, mode, as_json, details)

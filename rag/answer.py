@@ -307,7 +307,13 @@ class Answerer:
             said = [x for x in s.sentences if stems(x.text) - known] or s.sentences
             return max(said, key=lambda x: x.score)
 
-        picks = sorted(((s, best(s)) for s in sources), key=lambda p: -p[1].score)[:2]
+        picks: list[tuple[Source, Sentence]] = []
+        seen: set[str] = set()
+        for src, sent in sorted(((s, best(s)) for s in sources), key=lambda p: -p[1].score):
+            # Once each: two editions of a manual repeat sentences word for word.
+            if (flat := " ".join(sent.text.split())) not in seen and len(picks) < 2:
+                seen.add(flat)
+                picks.append((src, sent))
         sentences = [
             AnswerSentence(sent.text, (_citation(src, sent),), sent.score, True, verbatim=True)
             for src, sent in picks

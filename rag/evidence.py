@@ -118,6 +118,8 @@ class EvidenceSelector:
             if top > 0 and rank(j) < self.relative * top:
                 break
             source = self._span(len(sources) + 1, hits[j], scored[j])
+            if any(_overlaps(source, s) for s in sources):
+                continue  # neighbouring chunks share sentences: the same words, given twice
             cost = self.count(source.text) + 12  # + its header line
             if used + cost > self.budget and sources:
                 continue  # dropped whole; a smaller later source may still fit
@@ -140,6 +142,12 @@ class EvidenceSelector:
         start, end = chosen[0].start, chosen[-1].end
         text = c.text[start - c.start : end - c.start]
         return Source(n, hit, start, end, text, chosen, sentences[best].score)
+
+
+def _overlaps(a: Source, b: Source) -> bool:
+    return (
+        a.hit.chunk.document_id == b.hit.chunk.document_id and a.start < b.end and b.start < a.end
+    )
 
 
 def header(source: Source) -> str:

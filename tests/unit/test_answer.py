@@ -14,7 +14,7 @@ from rag.evidence import ABSTAIN, SYSTEM, EvidenceSelector, messages
 from rag.generator import Message, RepetitionGuard
 from rag.retrieval import DocumentRouter, Searcher, make_retrievers
 from rag.store import Collection, Store
-from rag.types import Hit
+from rag.types import Chunk, Hit
 from tests.unit.fakes import FakeEmbedder
 from tests.unit.test_store import make_doc, write
 
@@ -341,3 +341,34 @@ def test_a_sentence_that_says_nothing_citing_one_that_says_nothing_points_at_its
         sentence.verbatim
         and sentence.text == "Replace the impeller seal every 2000 operating hours."
     )
+
+
+def test_neighbouring_chunks_sharing_a_sentence_give_it_once(embedder: FakeEmbedder) -> None:
+    # Long sections are cut with overlap, so two chunks can hold the same sentence.
+    def chunk(cid: str, ordinal: int) -> Hit:
+        text = "Replace the impeller seal every 2000 operating hours."
+        c = Chunk(cid, "d", ordinal, text, 100, 100 + len(text), (), None, None, 9, text)
+        return Hit(c, 1.0, "dense", "/d/pump.txt", "Pump manual")
+
+    selector = EvidenceSelector(embedder, lambda t: len(t.split()), budget_tokens=200)
+    question = "How often is the impeller seal replaced?"
+    hits = [chunk("a", 0), chunk("b", 1)]
+    (source,) = selector.select(question, embedder.embed_query(question), hits)
+    assert source.hit.chunk.id == "a"
+
+
+def test_evaluation_records_each_question(coll: Collection, embedder: FakeEmbedder) -> None:
+    from evals import answers
+
+    def item(question: str, gold: str) -> answers.Item:
+        return answers.Item(question, gold, lambda src, s, e: src == "/d/pump.txt")
+
+    asked = [item("How often is the impeller seal replaced?", "Every 2000 operating hours.")]
+    report = answers.evaluate(
+        answerer(coll, embedder, None), asked, [item("zzz qqq", "")], "emanual", "extract"
+    )
+    answered, refused = report["questions"]  # type: ignore[misc]
+    assert answered["answerable"] and not answered["abstained"] and answered["token_f1"] > 0
+    assert answered["citations"] and all(c["correct"] for c in answered["citations"])
+    assert answered["sources"][0]["gold"] is True
+    assert not refused["answerable"] and refused["abstained"] and "token_f1" not in refused
