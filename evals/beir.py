@@ -81,13 +81,17 @@ def evaluate_one(
     """nDCG@10 and recall@depth of one searcher."""
     timer = Timer()
     ndcg, recall = [], []
+    records = []
     for qid, text in data.queries.items():
         hits = timer.search(searcher, text, depth * 2).hits
         ranked = metrics.unique_in_order([h.source[len(SOURCE_PREFIX) :] for h in hits])
         ndcg.append(metrics.ndcg_at_k(ranked, data.qrels[qid], 10))
         recall.append(metrics.recall_at_k(ranked, data.qrels[qid], depth))
+        records.append(
+            {"id": qid, "query": text, "ndcg@10": ndcg[-1], f"recall@{depth}": recall[-1]}
+        )
     scores = {"ndcg@10": metrics.mean(ndcg), f"recall@{depth}": metrics.mean(recall)}
-    return {"metrics": scores, "timings": timer.report()}
+    return {"metrics": scores, "timings": timer.report(), "questions": records}
 
 
 def evaluate(

@@ -39,6 +39,10 @@ Configs = Annotated[
     typer.Option("--config", help="A variant: KEY=VALUE[,KEY=VALUE] (repeat to compare)."),
 ]
 AsJson = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
+Details = Annotated[
+    Path | None,
+    typer.Option(help="Write each question's result and scores here, one JSON object a line."),
+]
 Evaluate = Callable[[Collection, Variant], dict[str, Any]]
 Build = Callable[[Collection, Variant], None]
 
@@ -61,11 +65,15 @@ def _run(
     build: Build,
     evaluate: Evaluate,
     extra: dict[str, Any] | None = None,
+    details: Path | None = None,
 ) -> dict[str, Any]:
+    """Build (or reuse) the collection each variant needs and evaluate it; `details` gets each
+    question's result under each variant, one JSON object per line."""
     base = Settings()
     variants = [parse_variant(c, base) for c in (configs or [""])]
     emb = _embedder(base)
     results = []
+    records: list[dict[str, Any]] = []
     with _store(base, collection) as (store, name):
         built: dict[str, Collection] = {}
         default_key = _build_key(base, emb)
@@ -85,7 +93,10 @@ def _run(
             t0 = time.perf_counter()
             report = evaluate(built[key], v)
             report.setdefault("timings", {})["eval_s"] = time.perf_counter() - t0
+            records += [{"variant": v.name, **q} for q in report.pop("questions", [])]
             results.append({"config": {"name": v.name, **v.overrides}, **report})
+    if details is not None:
+        _write_lines(details, records)
     head = results[0]
     return {
         "dataset": dataset,
@@ -127,6 +138,7 @@ def cuad_cmd(
     config: Configs = None,
     baseline: Annotated[bool, typer.Option(help="Also run BM25 over 500-char chunks.")] = True,
     as_json: AsJson = False,
+    details: Details = None,
 ) -> None:
     """Character precision/recall@k of retrieved spans (k = 1..64)."""
     files = _contracts(contracts)
@@ -158,6 +170,7 @@ def cuad_cmd(
         build,
         lambda c, v: cuad.evaluate(c, _searcher(c, v), qs),
         extra,
+        details,
     )
     _show(
         report,
@@ -174,6 +187,7 @@ def emanual_cmd(
     collection: CollectionOpt = None,
     config: Configs = None,
     as_json: AsJson = False,
+    details: Details = None,
 ) -> None:
     """Section-level hit@k (1, 3, 5, 10) and MRR."""
     qs, missing = emanual.load_questions(questions)
@@ -198,6 +212,7 @@ def emanual_cmd(
         build,
         lambda c, v: emanual.evaluate(_searcher(c, v), qs),
         {"questions_without_gold": missing},
+        details,
     )
     _show(report, as_json, ["hit@1", "hit@3", "hit@5", "hit@10", "mrr"])
 
@@ -209,6 +224,7 @@ def beir_cmd(
     collection: CollectionOpt = None,
     config: Configs = None,
     as_json: AsJson = False,
+    details: Details = None,
 ) -> None:
     """nDCG@10 and recall@100."""
     data = beir.load(path)
@@ -231,8 +247,14 @@ def beir_cmd(
         collection,
         build,
         lambda c, v: beir.evaluate_one(c, _searcher(c, v), data),
+        details=details,
     )
     _show(report, as_json, ["ndcg@10", "recall@100"])
+
+
+def _write_lines(path: Path, rows: list[Any]) -> None:
+    with path.open("w", encoding="utf-8") as fh:
+        fh.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
 
 
 def _contracts(folder: Path) -> list[Path]:
@@ -281,10 +303,6 @@ Unanswerable = Annotated[
 ]
 Limit = Annotated[int | None, typer.Option(help="Ask only this many questions (spread out).")]
 Mode = Annotated[str, typer.Option(help="generate or extract.")]
-Details = Annotated[
-    Path | None,
-    typer.Option(help="Write each question's answer, citations and scores here (JSON lines)."),
-]
 
 
 def _answer_run(
@@ -309,8 +327,7 @@ def _answer_run(
     questions = report.pop("questions")
     assert isinstance(questions, list)
     if details is not None:
-        with details.open("w", encoding="utf-8") as fh:
-            fh.writelines(json.dumps(q, ensure_ascii=False) + "\n" for q in questions)
+        _write_lines(details, questions)
     report = {
         "dataset": dataset,
         "n_questions": len(items),

@@ -70,11 +70,13 @@ def evaluate(
 ) -> dict[str, object]:
     timer = Timer()
     per_question = []
+    records: list[dict[str, object]] = []
     for q in questions:
         hits = timer.search(searcher, q.query, max(KS)).hits
         ranked = [(Path(h.source).name, h.chunk.start, h.chunk.end) for h in hits]
         per_question.append(score(ranked, q))
-    return {"metrics": _average(per_question), "timings": timer.report()}
+        records.append({"question": q.query, "file": q.file, **per_question[-1]})
+    return {"metrics": _average(per_question), "timings": timer.report(), "questions": records}
 
 
 def _average(rows: list[dict[str, float]]) -> dict[str, float]:

@@ -75,6 +75,7 @@ def evaluate(
     timer = Timer()
     hits_at: dict[int, list[float]] = {k: [] for k in KS}
     rr = []
+    records = []
     for q in questions:
         hits = timer.search(searcher, q.question, depth).hits
         ranked = metrics.unique_in_order([h.source[len(PREFIX) :] for h in hits])
@@ -82,6 +83,16 @@ def evaluate(
         for k in KS:
             hits_at[k].append(metrics.hit_at_k(ranked, gold, k))
         rr.append(metrics.reciprocal_rank(ranked, gold))
+        rank = next((i for i, s in enumerate(ranked, start=1) if s in gold), None)
+        records.append(
+            {
+                "id": q.id,
+                "question": q.question,
+                "gold": list(q.gold),
+                "rank": rank,
+                "top": ranked[: max(KS)],
+            }
+        )
     scores = {f"hit@{k}": metrics.mean(v) for k, v in hits_at.items()}
     scores["mrr"] = metrics.mean(rr)
-    return {"metrics": scores, "timings": timer.report()}
+    return {"metrics": scores, "timings": timer.report(), "questions": records}

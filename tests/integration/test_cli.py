@@ -103,3 +103,49 @@ def test_clear_errors(docs: Path, cli: CLI, index_dir: Path) -> None:
         "rag", "search", "x", "-c", "c2", env={"SABIO_EMBEDDER__MODEL": "someone/unknown-model"}
     )
     assert hub.returncode == 2 and "not a packaged model name" in hub.stderr
+
+
+def test_eval_details_give_each_question(tmp_path: Path, cli: CLI) -> None:
+    corpus = tmp_path / "corpus.jsonl"
+    sections = [
+        {
+            "id": "m:1",
+            "title": "Pairing the remote",
+            "text": "Point the remote at the TV and hold Back.",
+        },
+        {"id": "m:2", "title": "Cleaning", "text": "Wipe the screen with a dry cloth only."},
+    ]
+    corpus.write_text("".join(json.dumps(s) + "\n" for s in sections))
+    qa = tmp_path / "qa.jsonl"
+    qa.write_text(
+        json.dumps(
+            {"id": "q1", "question": "How do I pair the remote?", "gold_section_ids": ["m:1"]}
+        )
+        + "\n"
+    )
+    details = tmp_path / "details.jsonl"
+    run = cli(
+        "rag",
+        "eval",
+        "retrieval",
+        "emanual",
+        "--corpus",
+        str(corpus),
+        "--questions",
+        str(qa),
+        "--config",
+        "",
+        "--config",
+        "retrieval.mode=bm25",
+        "--details",
+        str(details),
+        "--json",
+    )
+    assert run.returncode == 0, run.stderr
+    assert "questions" not in json.loads(run.stdout)["variants"][0]
+    rows = [json.loads(line) for line in details.read_text().splitlines()]
+    assert [(r["variant"], r["id"], r["rank"]) for r in rows] == [
+        ("default", "q1", 1),
+        ("retrieval.mode=bm25", "q1", 1),
+    ]
+    assert rows[0]["top"][0] == "m:1"
