@@ -24,13 +24,12 @@ class Item:
 
 
 def emanual_items(path: Path) -> list[Item]:
-    gold_answers = emanual.answers(path)
     qs, _ = emanual.load_questions(path)
 
     def in_gold(q: emanual.Question) -> Callable[[str, int, int], bool]:
         return lambda src, s, e: src[len(emanual.PREFIX) :] in q.gold
 
-    return [Item(q.question, gold_answers[q.id], in_gold(q)) for q in qs]
+    return [Item(q.question, q.answer, in_gold(q)) for q in qs]
 
 
 def cuad_items(path: Path, names: set[str] | None = None) -> list[Item]:

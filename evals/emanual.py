@@ -27,6 +27,7 @@ class Question:
     id: str
     question: str
     gold: tuple[str, ...]
+    answer: str = ""  # the gold answer, where the file gives one
 
 
 def load_questions(path: Path) -> tuple[list[Question], int]:
@@ -42,16 +43,11 @@ def load_questions(path: Path) -> tuple[list[Question], int]:
             if not gold:
                 missing += 1
                 continue
-            question = str(row["question"])
-            out.append(Question(str(row["id"]), question, tuple(str(g) for g in gold)))
+            gold_ids = tuple(str(g) for g in gold)
+            answer = str(row.get("answer") or "")
+            out.append(Question(str(row["id"]), str(row["question"]), gold_ids, answer))
     files.nonempty(out, path, files.EMANUAL_QUESTIONS + " (with gold_section_ids)")
     return out, missing
-
-
-def answers(path: Path) -> dict[str, str]:
-    """Each question's gold answer, by id."""
-    rows = files.read_jsonl(path, files.EMANUAL_QUESTIONS)
-    return {str(r.get("id")): str(r.get("answer") or "") for r in rows}
 
 
 def documents(corpus: Path) -> Iterator[tuple[str, ParsedDocument]]:

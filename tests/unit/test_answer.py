@@ -52,6 +52,13 @@ def coll(tmp_path: Path, embedder: FakeEmbedder) -> Collection:
     return c
 
 
+def one_passage(tmp_path: Path, embedder: FakeEmbedder, title: str, body: str) -> Collection:
+    """A collection of one document, titled `title`, whose one chunk is `body`."""
+    c = Store(tmp_path).open_or_create("seals", embedder.model_id, embedder.dim)
+    write(c, embedder, [make_doc("/d/seal.txt", title, [body])])
+    return c
+
+
 def answerer(
     coll: Collection, embedder: FakeEmbedder, gen: ScriptedGenerator | None, **kw: float
 ) -> Answerer:
@@ -314,9 +321,8 @@ def test_an_answer_of_headings_only_quotes_what_those_sources_say(
 def test_extract_mode_quotes_a_heading_only_when_its_passage_has_nothing_else(
     tmp_path: Path, embedder: FakeEmbedder
 ) -> None:
-    c = Store(tmp_path).open_or_create("seals", embedder.model_id, embedder.dim)
     body = "Pump manual section\n\nEvery 2000 operating hours, a new one."
-    write(c, embedder, [make_doc("/d/seal.txt", "Pump manual", [body])])
+    c = one_passage(tmp_path, embedder, "Pump manual", body)
     question = "pump manual section: new one every operating hours?"
     a = answerer(c, embedder, None).answer(question, mode="extract")
     (source,) = a.sources  # where the heading scores best
@@ -330,9 +336,8 @@ def test_a_sentence_that_says_nothing_citing_one_that_says_nothing_points_at_its
 ) -> None:
     # "Seal." restates the header, and so does the sentence it cites; the model named the
     # source without saying anything, so the answer is what that source says.
-    c = Store(tmp_path).open_or_create("seals", embedder.model_id, embedder.dim)
     body = "Seal.\n\nReplace the impeller seal every 2000 operating hours."
-    write(c, embedder, [make_doc("/d/seal.txt", "Seal care", [body])])
+    c = one_passage(tmp_path, embedder, "Seal care", body)
     a = answerer(c, embedder, ScriptedGenerator("Seal [1].")).answer(
         "How often is the seal replaced?"
     )
