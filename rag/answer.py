@@ -259,7 +259,10 @@ class Answerer:
         if not pointed:
             return None
         answer = self._extract(question, pointed, timings, t0, bar)
-        return replace(answer, mode="generate", raw=raw) if answer.sentences else None
+        if not answer.sentences:
+            return None
+        # Every source the model was given stays listed, as in any other answer.
+        return replace(answer, mode="generate", raw=raw, sources=list(by_n.values()))
 
     def _support(
         self, text: str, pool: list[tuple[Source, Sentence]], scores: list[float], cited: set[int]

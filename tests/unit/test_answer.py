@@ -313,6 +313,9 @@ def test_an_answer_of_headings_only_quotes_what_those_sources_say(
     assert not a.abstained and a.mode == "generate" and a.raw.startswith("Pump manual section")
     (sentence,) = a.sentences
     assert sentence.verbatim and sentence.text == PUMP[1] == sentence.citations[0].quote
+    # Every source the model was given stays listed, not only the one it pointed at.
+    given = answerer(coll, embedder, None).answer(question, mode="extract").sources
+    assert len(given) > 1 and [s.n for s in a.sources] == [s.n for s in given]
     # A heading that cites nothing points nowhere: nothing was said.
     bare = answerer(coll, embedder, ScriptedGenerator("Pump manual section.")).answer(question)
     assert bare.abstained and bare.reason == "no sentence was supported"
