@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -13,7 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from ingest.chunk import Chunker
-from ingest.pipeline import Ingestor, Labels, RunSummary, document_id, dry_run
+from ingest.pipeline import FileResult, Ingestor, Labels, RunSummary, document_id, dry_run
 from ingest.progress import for_stream
 from rag import wiring
 from rag.console import data_row, display_path, err, friendly_errors, out, print_json
@@ -92,8 +91,9 @@ def _labels(groups: list[str] | None, public: bool) -> Labels:
     return Labels(groups=None if not groups else check_groups(groups))
 
 
-def _notes(diagnostics: Sequence[str]) -> str:
-    return f"[yellow]{escape('; '.join(diagnostics))}[/]" if diagnostics else ""
+def _notes(r: FileResult) -> str:
+    moved = [] if r.moved_from is None else [f"moved from {display_path(r.moved_from)}"]
+    return f"[yellow]{escape('; '.join([*moved, *r.diagnostics]))}[/]"
 
 
 def _print_summary(summary: RunSummary) -> None:
@@ -115,7 +115,7 @@ def _print_summary(summary: RunSummary) -> None:
             str(r.chunks),
             str(r.embedded),
             f"{r.seconds:.2f}",
-            escape(r.error) if r.error else _notes(r.diagnostics),
+            escape(r.error) if r.error else _notes(r),
         )
     out.print(table)
     counts = ", ".join(f"{n} {s}" for s, n in summary.counts().items())

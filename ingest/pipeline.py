@@ -44,6 +44,9 @@ class FileResult:
     diagnostics: list[str] = field(default_factory=list)
     # Its ACL groups or metadata changed (also for an unchanged file, without re-embedding).
     labels_changed: bool = False
+    # An added file with the content of a document that vanished from this path: renamed or
+    # moved. The document keeps its groups and metadata; its old path is reported deleted.
+    moved_from: str | None = None
 
 
 @dataclass(frozen=True)
@@ -128,13 +131,19 @@ def dry_run(
 ) -> RunSummary:
     """What a run would do, reading nothing but file stats (and hashes of changed files)."""
     plan = plan_files(catalog, paths, chunker, keep_missing)
-    results = [FileResult(f.source, "added") for f in plan.add]
+    results = [FileResult(f.source, "added", moved_from=_origin(plan, f)) for f in plan.add]
+    results += [FileResult(old.source, "deleted") for old in plan.moved.values()]
     results += [FileResult(f.source, "updated") for f, _ in plan.update]
     results += [FileResult(f.source, "unchanged") for f in plan.unchanged]
     results += [FileResult(f.source, "unchanged") for f, _ in plan.touch]
     results += [FileResult(s.source, "deleted") for s in plan.delete]
     results += [FileResult(s.source, "failed", error=s.reason) for s in plan.failed]
     return RunSummary(collection=name, dry_run=True, results=results)
+
+
+def _origin(plan: Plan, f: FileState) -> str | None:
+    old = plan.moved.get(f.source)
+    return None if old is None else old.source
 
 
 class Ingestor:
@@ -153,6 +162,7 @@ class Ingestor:
         self.progress: Progress = NoProgress() if progress is None else progress
         self.fingerprint = fingerprint(chunker)
         self.labels = Labels()
+        self.moved: dict[str, StoredFile] = {}
 
     def run(
         self,
@@ -166,6 +176,7 @@ class Ingestor:
         self.labels = Labels() if labels is None else labels
         with open_writer(self.collection, wait_s) as writer:
             plan = plan_files(writer.catalog, paths, self.chunker, keep_missing)
+            self.moved = plan.moved
             job = writer.catalog.start_job("ingest", pid=_pid())
             summary.results += [FileResult(s.source, "failed", error=s.reason) for s in plan.failed]
             summary.generation = self._apply_cheap_changes(writer, plan, summary)
@@ -324,14 +335,22 @@ class Ingestor:
             fresh -= counted
             p.result.embedded = len(counted)
             p.result.seconds += embed_seconds * len(counted) / max(len(new), 1)
-            # An update keeps the document's metadata unless the run gives new metadata.
-            kept = {} if p.existing is None else writer.catalog.labels(p.existing.rowid)[1]
+            # An update (or a moved file) keeps the document's groups and metadata unless the
+            # run gives new ones.
+            moved = self.moved.get(p.state.source) if p.existing is None else None
+            origin = p.existing or moved
+            groups, kept = ((), {}) if origin is None else writer.catalog.labels(origin.rowid)
             doc = self._document(p, kept)
             writer.upsert(doc, p.doc.text, self.fingerprint, p.existing, p.chunks, p.keys)
             # Labels go in the same transaction as the content: a new or changed document is
             # never visible, even for a moment, without its ACL groups.
             rowid = writer.catalog.document_rowid(doc.id)
             assert rowid is not None
+            if moved is not None:
+                writer.catalog.set_labels(rowid, groups, None)
+                writer.delete(moved)  # after the upsert: its vectors were reused, not dropped
+                p.result.moved_from = moved.source
+                summary.results.append(FileResult(moved.source, "deleted"))
             p.result.labels_changed = self._apply_labels(writer.catalog, rowid)
         generation = writer.commit()
         summary.chunks_embedded += len(new)

@@ -47,6 +47,10 @@ class Plan:
     failed: list[Skipped] = field(default_factory=list)
     # sha256 computed while planning, reused when storing.
     hashes: dict[str, str] = field(default_factory=dict)
+    # A new path whose content is a missing document's (a rename or a move) -> that document.
+    # It is deleted only once the new one is stored, which keeps its groups and metadata and
+    # reuses its vectors.
+    moved: dict[str, StoredFile] = field(default_factory=dict)
 
 
 def scan(paths: Sequence[Path]) -> tuple[list[FileState], list[Skipped], list[Path]]:
@@ -131,11 +135,49 @@ def make_plan(
         present = {f.source for f in files}
         # What could not be listed or stat-ed may still exist: never delete it as missing.
         blind = [Path(p.source) for p in problems]
+        # Nor what came from a folder that is now empty: more likely an unmounted drive or a
+        # folder being restored than a deliberate deletion of everything in it.
+        for root in roots:
+            held = [s for s in stored if _under(s, root)]
+            if root.is_dir() and held and not any(_under(s, root) for s in present):
+                blind.append(root)
+                plan.failed.append(
+                    Skipped(
+                        str(root),
+                        f"the folder is empty, but {len(held)} document(s) of the collection "
+                        "came from it: none deleted (is a drive unmounted?); remove them with "
+                        "ingest rm",
+                    )
+                )
         for source, old in sorted(stored.items()):
             gone = source not in present and any(_under(source, r) for r in roots)
             if gone and not any(_under(source, b) for b in blind):
                 plan.delete.append(old)
+        _find_moves(plan)
     return plan
+
+
+def _find_moves(plan: Plan) -> None:
+    """Pair each new file with a missing document of the same content (same size, then same
+    sha256): a rename or a move, not a new document. Without this, renaming a restricted file
+    would make it public (a new document gets no groups) and re-embed all of it."""
+    by_size: dict[int, list[StoredFile]] = {}
+    for old in plan.delete:
+        by_size.setdefault(old.size, []).append(old)
+    for f in plan.add:
+        candidates = by_size.get(f.size, [])
+        if not candidates:
+            continue
+        try:
+            digest = sha256_of(f.path)
+        except OSError:
+            continue  # the parser will say why it cannot be read
+        plan.hashes[f.source] = digest
+        match = next((old for old in candidates if old.sha256 == digest), None)
+        if match is not None:
+            candidates.remove(match)
+            plan.delete.remove(match)
+            plan.moved[f.source] = match
 
 
 def _under(source: str, root: Path) -> bool:

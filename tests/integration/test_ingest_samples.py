@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from ingest.chunk import Chunker
-from ingest.pipeline import Ingestor, RunSummary
+from ingest.pipeline import Ingestor, Labels, RunSummary, document_id
 from rag.embedder import LazyEmbedder
 from rag.retrieval import Searcher, make_retrievers
 from rag.settings import ChunkSettings, IngestSettings
@@ -162,3 +162,22 @@ def test_identical_texts_are_embedded_once(
     assert len(
         Collection("samples", world.collection.folder).catalog().documents("samples")
     ) == len(FILES)
+
+
+def test_a_moved_file_keeps_its_groups_and_its_vectors(world: World) -> None:
+    """Moving a restricted file must not make it public, nor re-embed it. (Last: it gives
+    every document a group.)"""
+    name = "samsung-smart-tv-remote.md"
+    ingestor = Ingestor(world.collection, world.embedder, world.chunker, IngestSettings())
+    ingestor.run([world.docs], labels=Labels(groups=("support",)))
+    (world.docs / "archive").mkdir()
+    (world.docs / name).rename(world.docs / "archive" / name)
+    summary = world.run()  # no --acl-group: each document keeps what it has
+    (added,) = [r for r in summary.results if r.status == "added"]
+    assert added.source == str(world.docs / "archive" / name)
+    assert added.moved_from == str(world.docs / name)
+    assert by_status(summary, "deleted") == {name}
+    assert summary.chunks_embedded == 0
+    groups = world.collection.catalog().acl_groups()
+    assert groups[document_id(added.source)] == ("support",)
+    assert document_id(str(world.docs / name)) not in groups

@@ -234,3 +234,32 @@ def test_a_stored_file_that_became_unsupported_is_not_deleted(docs: Path) -> Non
     p = plan_for([docs], [record])
     assert p.delete == []
     assert [s.source for s in p.failed] == [str(docs / "old.xyz")]
+
+
+def test_a_renamed_file_is_paired_with_the_document_of_the_same_content(docs: Path) -> None:
+    """A rename is not a new document: it must keep the old one's ACL groups (a new document
+    gets none) and reuse its vectors."""
+    before = stored(docs / "old-name.txt", 3, sha256=sha256_of(docs / "a.txt"), size=5)
+    other = stored(docs / "other.md", 4, sha256="f" * 64, size=6)  # the size of sub/b.md
+    p = plan_for([docs], [before, other])
+    assert p.moved == {str(docs / "a.txt"): before}
+    assert sources(p.add) == [str(docs / "a.txt"), str(docs / "sub" / "b.md")]
+    # Same size, other content: a new file and a deletion. The old document of a rename is
+    # deleted once the new one is stored, not before.
+    assert sources(p.delete) == [other.source]
+
+
+def test_a_folder_that_became_empty_deletes_nothing_and_says_why(tmp_path: Path) -> None:
+    mount = tmp_path / "mnt"
+    mount.mkdir()
+    records = [stored(mount / "a.txt", 1, size=5, mtime_ns=1), stored(mount / "b.txt", 2)]
+    p = plan_for([mount], records)
+    assert p.delete == []
+    ((source, reason),) = [(s.source, s.reason) for s in p.failed]
+    assert source == str(mount) and "2 document(s)" in reason and "ingest rm" in reason
+    # One file left is a folder in use: what vanished from it is deleted as usual.
+    write(mount / "c.txt", "gamma")
+    assert sorted(sources(plan_for([mount], records).delete)) == [
+        str(mount / "a.txt"),
+        str(mount / "b.txt"),
+    ]
