@@ -8,6 +8,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from rag import wiring
 from rag.console import data_row, err, friendly_errors, out, print_json
 from rag.keys import KeyStore
 from rag.settings import Settings
@@ -28,7 +29,9 @@ def serve(
     """Serve the HTTP API and the web page."""
     import uvicorn
 
-    api = Settings().api
+    settings = Settings()
+    wiring.check_models(settings)
+    api = settings.api
     host = api.host if host is None else host
     port = api.port if port is None else port
     workers = api.workers if workers is None else workers

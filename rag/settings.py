@@ -8,10 +8,12 @@ typed arguments and never read the environment. Nested groups use `__`:
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from rag.errors import ConfigError
 
 
 class EmbedderSettings(BaseModel):
@@ -151,3 +153,18 @@ class Settings(BaseSettings):
     generator: GeneratorSettings = GeneratorSettings()
     answer: AnswerSettings = AnswerSettings()
     api: ApiSettings = ApiSettings()
+
+    def __init__(self, **values: Any) -> None:
+        """A bad SABIO_* value is a ConfigError naming the variable, not a pydantic dump."""
+        try:
+            super().__init__(**values)
+        except ValidationError as exc:
+            raise ConfigError(_explain(exc)) from None
+
+
+def _explain(exc: ValidationError) -> str:
+    problems = []
+    for e in exc.errors():
+        name = "SABIO_" + "__".join(str(part) for part in e["loc"]).upper()
+        problems.append(f"{name}={e['input']!r}: {e['msg']}")
+    return "Invalid setting: " + "; ".join(problems) + ". Fix or unset the variable."

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from rag.answer import Answerer
 from rag.embedder import Embedder, LazyEmbedder
+from rag.errors import ModelNotFound
 from rag.evidence import EvidenceSelector
 from rag.generator import Generator, LlamaCppGenerator, TransformersGenerator
-from rag.models import canonical_generator_id, resolve_generator
+from rag.models import canonical_generator_id, resolve_embedder, resolve_generator
 from rag.retrieval import DocumentRouter, Searcher, make_retrievers
 from rag.settings import ChunkSettings, Settings
 from rag.store import Collection, Store
@@ -63,9 +66,38 @@ def generator(settings: Settings) -> Generator:
     g = settings.generator
     path = resolve_generator(g.model, g.cache_dir)
     model_id = canonical_generator_id(g.model)
-    if g.backend == "transformers":
-        return TransformersGenerator(path, model_id, g.repeat_penalty)
-    return LlamaCppGenerator(path, model_id, g.n_ctx, g.threads, g.repeat_penalty, g.lora)
+    try:
+        if g.backend == "transformers":
+            return TransformersGenerator(path, model_id, g.repeat_penalty)
+        return LlamaCppGenerator(path, model_id, g.n_ctx, g.threads, g.repeat_penalty, g.lora)
+    except (OSError, ValueError, RuntimeError) as exc:  # not a model this backend can read
+        want = "a model folder" if g.backend == "transformers" else "a .gguf file"
+        raise ModelNotFound(
+            f"The generator {str(path)!r} could not be loaded by the {g.backend} backend "
+            f"({exc}). SABIO_GENERATOR__MODEL must name {want} for it (or set "
+            "SABIO_GENERATOR__BACKEND to the other backend)."
+        ) from None
+
+
+def check_models(settings: Settings) -> None:
+    """Fail now, in one line, if a configured model cannot be found or is not of the kind its
+    backend reads (a server would otherwise fail in each worker with a traceback)."""
+    resolve_embedder(settings.embedder.model)
+    g = settings.generator
+    path = resolve_generator(g.model, g.cache_dir)
+    if g.backend == "llama_cpp" and not _is_gguf(path):
+        raise ModelNotFound(
+            f"The generator {str(path)!r} is not a GGUF file, which the llama_cpp backend "
+            "needs: set SABIO_GENERATOR__MODEL to a .gguf file (or "
+            "SABIO_GENERATOR__BACKEND=transformers for a model folder)."
+        )
+
+
+def _is_gguf(path: Path) -> bool:
+    if not path.is_file():
+        return False
+    with path.open("rb") as fh:
+        return fh.read(4) == b"GGUF"
 
 
 def answerer(
