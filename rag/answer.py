@@ -149,7 +149,12 @@ class Answerer:
             )
             return
         if mode == "extract" or self.generator is None:
-            yield Event("answer", answer=self._extract(question, sources, timings, t0, bar))
+            answer = self._extract(question, sources, timings, t0, bar)
+            if not answer.sentences:  # relevant passages, but no sentence that answers
+                answer = self._abstain(
+                    question, sources, "extract", "no sentence was relevant", timings, t0
+                )
+            yield Event("answer", answer=answer)
             return
         prompt = messages(query.question, sources)
         pieces: list[str] = []
@@ -196,11 +201,19 @@ class Answerer:
         if claims and pool:
             vecs = self.embedder.embed([t for t, _ in claims])
             dense = vecs @ self.embedder.embed([s.text for _, s in pool]).T
+        # Sentences made only of their source's header words: a heading ("Galaxy S10").
+        headings = [not stems(s.text) - stems(header(src)) for src, s in pool]
         for i, (text, cited) in enumerate(claims):
             errors += sum(1 for n in cited if n not in by_n) + (not cited)
+            says = bool(stems(text) - stems(shown))  # more than the question and headers
+            figures = _figures(text)
             scores = [
-                max(overlap(text, s.text), float(d))
-                for (_, s), d in zip(pool, dense[i], strict=True)
+                # A heading supports no statement, and a passage no figure it does not hold
+                # (the embedder finds "Galaxy S10 weighs 2.5 kilograms" close to "Galaxy S10").
+                0.0
+                if (says and heading) or figures - _figures(src.text)
+                else max(overlap(text, s.text), float(d))
+                for (src, s), d, heading in zip(pool, dense[i], headings, strict=True)
             ]
             sentence = self._support(text, pool, scores, set(cited))
             if not sentence.supported:
@@ -212,8 +225,7 @@ class Answerer:
                     pointers += [c.n for c in sentence.citations]
                     continue
                 sentence = quoted
-            if sentence.text not in {k.text for k in kept}:  # once, if said twice or quoted twice
-                kept.append(sentence)
+            kept = _once(kept, sentence)
         if not kept and pointers:
             pointed = self._pointed(question, raw, pointers, by_n, timings, t0, bar)
             if pointed is not None:
@@ -307,8 +319,11 @@ class Answerer:
 
         def best(s: Source) -> Sentence:
             known = stems(header(s))
-            said = [x for x in s.sentences if stems(x.text) - known] or s.sentences
-            return max(said, key=lambda x: x.score)
+            # Rather a statement than a heading, and rather than a bare name ("Galaxy S10e").
+            return max(
+                s.sentences,
+                key=lambda x: (bool(stems(x.text) - known), len(x.text.split()) > 2, x.score),
+            )
 
         picks: list[tuple[Source, Sentence]] = []
         seen: set[str] = set()
@@ -320,7 +335,8 @@ class Answerer:
         sentences = [
             AnswerSentence(sent.text, (_citation(src, sent),), sent.score, True, verbatim=True)
             for src, sent in picks
-            if sent.score >= bar
+            # A name or a label ("Galaxy S10e") is no answer, however close to the question.
+            if sent.score >= bar and len(sent.text.split()) > 2
         ]
         timings["total_s"] = time.perf_counter() - t0
         text = " ".join(f"{s.text} [{s.citations[0].n}]" for s in sentences)
@@ -349,6 +365,15 @@ class Answerer:
             raw=raw,
             timings=timings,
         )
+
+
+def _once(kept: list[AnswerSentence], new: AnswerSentence) -> list[AnswerSentence]:
+    """`kept` and `new`, each said once: a sentence said twice, or one that a quote (a
+    restatement replaced by the sentences it cited) already holds, or holds, goes."""
+    flat = " ".join(new.text.split())
+    if any(flat in " ".join(k.text.split()) for k in kept):
+        return kept
+    return [k for k in kept if " ".join(k.text.split()) not in flat] + [new]
 
 
 # A question a bare restatement answers: "Is there a cap on liability?" -> "There is a cap on
@@ -387,6 +412,15 @@ def _quoted(sentence: AnswerSentence, shown: str) -> AnswerSentence | None:
 
 
 _LEADING = re.compile(r"^\s*(?:\[\d+(?:\s*[,;]\s*\d+)*\]\s*)+")
+
+
+_FIGURE = re.compile(r"\d+(?:[.,:/]\d+)*")
+_ENUMERATOR = re.compile(r"^\s*\d+[.)]\s+")
+
+
+def _figures(text: str) -> set[str]:
+    """The numbers a text states ("2.5", "16:9", "1,000" as "1000"), a list's "1. " aside."""
+    return {f.replace(",", "") for f in _FIGURE.findall(_ENUMERATOR.sub("", text))}
 
 
 def _echoes(sources: list[Source]) -> set[str]:

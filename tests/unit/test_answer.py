@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from rag.answer import Answerer, AnswerSentence, _split_answer, answer_json
+from rag.answer import Answerer, AnswerSentence, _once, _split_answer, answer_json
 from rag.evidence import ABSTAIN, SYSTEM, EvidenceSelector, messages
 from rag.generator import Message, RepetitionGuard
 from rag.retrieval import DocumentRouter, Searcher, make_retrievers
@@ -380,3 +380,39 @@ def test_evaluation_records_each_question(coll: Collection, embedder: FakeEmbedd
     assert answered["citations"] and all(c["correct"] for c in answered["citations"])
     assert answered["sources"][0]["gold"] is True
     assert not refused["answerable"] and refused["abstained"] and "token_f1" not in refused
+
+
+def test_a_figure_the_cited_passage_does_not_hold_is_unsupported(
+    coll: Collection, embedder: FakeEmbedder
+) -> None:
+    question = "How often is the impeller seal replaced?"
+    wrong = "Replace the impeller seal every 5000 operating hours [1]."
+    a = answerer(coll, embedder, ScriptedGenerator(wrong)).answer(question)
+    assert a.abstained and a.reason == "no sentence was supported"
+    right = "Replace the impeller seal every 2000 operating hours [1]."
+    assert not answerer(coll, embedder, ScriptedGenerator(right)).answer(question).abstained
+
+
+def test_a_heading_supports_no_statement(tmp_path: Path, embedder: FakeEmbedder) -> None:
+    # "Galaxy S10" matches half of the claim's words, and the embedder finds them close; it
+    # says nothing about what the phone weighs.
+    c = one_passage(tmp_path, embedder, "Galaxy S10", "Galaxy S10\n\nCharge it before use.")
+    gen = ScriptedGenerator("Galaxy S10 weighs a lot [1].")
+    a = answerer(c, embedder, gen).answer("How much does the Galaxy S10 weigh?")
+    assert a.abstained and a.reason == "no sentence was supported"
+
+
+def test_a_name_alone_is_no_quote(tmp_path: Path, embedder: FakeEmbedder) -> None:
+    c = one_passage(tmp_path, embedder, "Models", "Galaxy S10e\n\nGalaxy S10\n\nGalaxy S10+")
+    a = answerer(c, embedder, None).answer("What is the price of the Galaxy S10e?", "extract")
+    assert a.abstained and a.reason == "no sentence was relevant"
+
+
+def test_a_sentence_a_quote_already_holds_is_given_once() -> None:
+    def said(text: str) -> AnswerSentence:
+        return AnswerSentence(text, (), 1.0, True)
+
+    pin, quote = said("Enter the PIN."), said("Enter the PIN. All settings are then reset.")
+    assert _once([pin], quote) == [quote]
+    assert _once([quote], pin) == [quote]
+    assert _once([pin], said("Enter  the PIN.")) == [pin]
