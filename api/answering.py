@@ -22,7 +22,7 @@ from api.lanes import Stream
 from api.metrics import Metrics
 from api.services import Services
 from rag import wiring
-from rag.answer import Answer, Event, answer_json, source_json
+from rag.answer import Answer, Event, answer_json, check_length, source_json
 from rag.errors import SabioError
 from rag.evidence import Source
 from rag.keys import ApiKey
@@ -71,6 +71,8 @@ def start(
     """Queue the answer (QueueFull when the lane is full); read it from the returned stream."""
     gen = services.generator if mode == "generate" else None
     lane = services.generate if gen is not None else services.extract
+    if gen is not None:  # here, not in the lane: a 422 rather than an error event
+        check_length(question, gen, services.settings.answer.max_question_tokens)
 
     def produce() -> Iterator[Event]:
         with services.collections.borrow(collection) as handle:

@@ -26,6 +26,7 @@ from rag.errors import (
     InvalidCollectionName,
     ModelNotFound,
     ParseError,
+    QuestionTooLong,
     SabioError,
     UnsupportedFile,
 )
@@ -102,6 +103,7 @@ _LIBRARY: list[tuple[type[SabioError], int, str | None]] = [
     (UnsupportedFile, 415, None),
     (ParseError, 422, None),
     (ConfigError, 400, None),
+    (QuestionTooLong, 422, None),
 ]
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from rag.embedder import Embedder
+from rag.errors import QuestionTooLong
 from rag.evidence import ABSTAIN, EvidenceSelector, Sentence, Source, header, messages
 from rag.generator import Generator
 from rag.retrieval import Searcher
@@ -92,6 +93,7 @@ class Answerer:
         max_tokens: int = 120,
         min_relevance_routed: float | None = None,
         cited_margin: float = 0.1,
+        max_question_tokens: int = 512,
     ) -> None:
         self.searcher = searcher
         self.embedder = embedder
@@ -105,6 +107,7 @@ class Answerer:
         self.min_support = min_support
         self.cited_margin = cited_margin
         self.max_tokens = max_tokens
+        self.max_question_tokens = max_question_tokens
 
     def answer(
         self, question: str, mode: str = "generate", documents: set[int] | None = None
@@ -119,6 +122,8 @@ class Answerer:
     def stream(
         self, question: str, mode: str = "generate", documents: set[int] | None = None
     ) -> Iterator[Event]:
+        if mode == "generate" and self.generator is not None:
+            check_length(question, self.generator, self.max_question_tokens)
         t0 = time.perf_counter()
         timings: dict[str, float] = {}
         result = self.searcher.search(question, self.k, documents)
@@ -374,6 +379,16 @@ def _once(kept: list[AnswerSentence], new: AnswerSentence) -> list[AnswerSentenc
     if any(flat in " ".join(k.text.split()) for k in kept):
         return kept
     return [k for k in kept if " ".join(k.text.split()) not in flat] + [new]
+
+
+def check_length(question: str, generator: Generator, limit: int) -> None:
+    """QuestionTooLong unless the question fits the model beside its sources."""
+    n = generator.count(question)
+    if n > limit:
+        raise QuestionTooLong(
+            f"The question is {n} tokens long; the model takes at most {limit} "
+            "(SABIO_ANSWER__MAX_QUESTION_TOKENS). Shorten it, or ask in extract mode."
+        )
 
 
 # A question a bare restatement answers: "Is there a cap on liability?" -> "There is a cap on

@@ -53,5 +53,9 @@ class UnsupportedFile(ParseError):
     """A file type we do not parse."""
 
 
+class QuestionTooLong(SabioError):
+    """The question does not fit in the model's context beside its sources."""
+
+
 class DatasetError(SabioError):
     """A dataset file given to `rag eval` is missing or not in its layout."""

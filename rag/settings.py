@@ -102,6 +102,9 @@ class AnswerSettings(BaseModel):
     # A sentence needs this much word overlap or cosine with a cited sentence.
     min_support: float = 0.5
     max_tokens: int = Field(120, ge=8)
+    # Longest question the model is given (its tokens), beside ~400 of instructions and
+    # sources and `max_tokens` of answer, in the model's 2048-token context.
+    max_question_tokens: int = Field(512, ge=16)
 
 
 class IngestSettings(BaseModel):

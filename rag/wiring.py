@@ -123,4 +123,5 @@ def answerer(
         min_relevance_routed=a.min_relevance_routed,
         min_support=a.min_support,
         max_tokens=a.max_tokens,
+        max_question_tokens=a.max_question_tokens,
     )

@@ -50,6 +50,22 @@ def test_over_long_questions_are_422(world: World) -> None:
     _error(r, 422, "InvalidRequest")
 
 
+def test_questions_the_model_cannot_take_are_422(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Within the character limit, but more tokens than fit the model's context beside its
+    sources: a clear 422 before queueing, not a 500 from the model (streamed or not)."""
+    monkeypatch.setattr(world.settings.answer, "max_question_tokens", 8)
+    question = "How do I prime the pump before the first start of the season?"
+    for stream in (False, True):
+        r = world.client.post(
+            QUERY, json={"question": question, "stream": stream}, headers=world.auth("admin")
+        )
+        assert "13 tokens long" in _error(r, 422, "QuestionTooLong")
+    extract = {"question": question, "mode": "extract"}  # no model: no limit
+    assert world.client.post(QUERY, json=extract, headers=world.auth("admin")).status_code == 200
+
+
 @pytest.mark.parametrize(
     "body", [{"query": ""}, {"query": "pump", "k": 0}, {"query": "pump", "k": 10_000}]
 )
