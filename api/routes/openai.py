@@ -1,10 +1,10 @@
 """OpenAI-compatible chat: existing OpenAI clients and chat front ends work as they are.
 
 The collection is the `model`; the last user message is the question (earlier turns are not
-used: every answer is grounded on its own question). A non-streaming reply carries the
-verified answer. A streaming reply sends the model's draft as it is written, as OpenAI does;
-its last chunk carries the citations and the verified answer (`answer`), which drops any
-sentence the sources did not support.
+used: every answer is grounded on its own question). Both a reply and a stream carry the
+verified answer only: a chat client shows what it is sent, and the model's draft may hold
+sentences the sources do not support. A stream opens at once (the role), sends the verified
+answer when it is ready, and ends with a chunk carrying the citations.
 """
 
 from __future__ import annotations
@@ -119,16 +119,11 @@ class _Reply:
         self, stream: Stream[Event], deadline: float, request: Request, metrics: MetricsDep
     ) -> AsyncIterator[bytes]:
         yield self._chunk({"role": "assistant"})
-        drafted = False
         try:
             async for event in answering.events(stream, deadline, request, metrics):
-                if event.kind == "token":
-                    drafted = True
-                    yield self._chunk({"content": event.token})
-                elif event.answer is not None:
+                if event.answer is not None:  # not the draft's tokens: only what was verified
                     a = answering.public_answer(event.answer)
-                    if not drafted:  # extractive answers and abstentions come whole
-                        yield self._chunk({"content": a.text})
+                    yield self._chunk({"content": a.text})
                     yield self._chunk(
                         {},
                         "stop",

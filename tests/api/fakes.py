@@ -29,6 +29,7 @@ class FakeGenerator:
         self.prompts: list[list[Message]] = []
         self.closed = 0
         self.finished = 0
+        self.reply: str | None = None  # set: this reply instead of quoting source [1]
 
     def count(self, text: str) -> int:
         return len(text.split())
@@ -42,6 +43,7 @@ class FakeGenerator:
             self.gate.wait(30)
         sources = _SOURCE.findall(messages[-1]["content"])
         reply = f"{sources[0][1].strip()} [{sources[0][0]}]" if sources else "Nothing."
+        reply = reply if self.reply is None else self.reply
         done = False
         try:
             for word in reply.split(" "):

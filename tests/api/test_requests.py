@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -126,3 +128,28 @@ def test_a_failing_answer_is_a_500_or_an_error_event(world: World) -> None:
     assert r.status_code == 200
     assert "event: sources" in r.text and "event: error" in r.text and "/srv" not in r.text
     assert '"type": "InternalError"' in r.text
+
+
+def test_a_chat_stream_sends_only_the_verified_answer(world: World) -> None:
+    """A chat client shows the content it is sent: never a drafted sentence that the sources
+    did not support."""
+    world.generator.reply = "The pump runs on moonlight [1]."
+    chat = {
+        "model": "manuals",
+        "stream": True,
+        "messages": [{"role": "user", "content": "How often is the impeller seal replaced?"}],
+    }
+    try:
+        r = world.client.post("/v1/chat/completions", json=chat, headers=world.auth("admin"))
+    finally:
+        world.generator.reply = None
+    assert r.status_code == 200
+    chunks = [
+        json.loads(line[len("data: ") :])
+        for line in r.text.splitlines()
+        if line.startswith("data: {")
+    ]
+    content = "".join(c["choices"][0]["delta"].get("content", "") for c in chunks)
+    assert "moonlight" not in content
+    assert content == chunks[-1]["answer"] == "I could not find this in the documents."
+    assert chunks[-1]["abstained"] is True and r.text.rstrip().endswith("data: [DONE]")
