@@ -72,6 +72,10 @@ def create(
 ) -> None:
     """Create a key. It is printed once and never stored: keep it now."""
     key, secret = _store().create(name, role, collection or [], group or [])
+    index = Settings().index_dir
+    unknown = [c for c in key.collections if c != "*" and not (index / c).is_dir()]
+    if unknown:  # allowed (a key may come before its collection), but maybe a typo
+        err.print(escape(f"note: no collection named {', '.join(unknown)} in {index} yet"))
     if as_json:
         print_json({"id": key.id, "key": secret, "name": key.name, "role": key.role.value})
         return

@@ -122,6 +122,13 @@ class KeyStore:
         except ValueError:
             raise ConfigError(f"Unknown role {role!r}: use reader, editor or admin.") from None
         colls = tuple(sorted(set(collections)))
+        if parsed is Role.ADMIN:
+            if colls not in ((), ("*",)):
+                raise ConfigError(
+                    "An admin key uses every collection: leave out --collection, or create an "
+                    "editor key limited to those collections."
+                )
+            colls = ("*",)
         if not colls:
             raise ConfigError("Name the collections the key may use (--collection, or '*').")
         for c in colls:

@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 
 from api import app as app_module
+from rag.errors import ConfigError
+from rag.keys import KeyStore
 from tests.api.conftest import World, make_world
 
 
@@ -156,3 +158,14 @@ def test_the_page_is_served_at_root_and_its_files_under_static(
         assert world.client.get("/static/app.js").text == "console.log('hi')"
         missing = world.client.get("/static/nope.js")
         assert missing.status_code == 404 and missing.json()["error"]["type"] == "NotFound"
+
+
+def test_an_admin_key_uses_every_collection_and_says_so(tmp_path: Path) -> None:
+    store = KeyStore(tmp_path / "keys.sqlite")
+    admin, _ = store.create("ops", "admin", [])
+    assert admin.collections == ("*",)
+    # Limited to some collections, it would have been listed so and still used every one.
+    with pytest.raises(ConfigError, match="editor key limited"):
+        store.create("ops", "admin", ["manuals"])
+    with pytest.raises(ConfigError, match="Name the collections"):
+        store.create("agent", "reader", [])
