@@ -26,8 +26,6 @@ from api.services import Services
 from rag.settings import Settings
 
 STATIC = Path(__file__).parent / "static"
-# Multipart framing around the files of an upload.
-_FORM_OVERHEAD = 1 << 20
 
 
 def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
@@ -57,8 +55,7 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     app.state.metrics = metrics
     app.state.services = None
     errors.install(app)
-    upload_bytes = int(settings.api.max_upload_mb * 2**20) + _FORM_OVERHEAD
-    app.add_middleware(BodyLimit, upload_bytes=upload_bytes)
+    app.add_middleware(BodyLimit, upload_mb=settings.api.max_upload_mb)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     for module in (health, collections, documents, openai):
         app.include_router(module.router)

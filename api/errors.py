@@ -156,7 +156,7 @@ async def _http(request: Request, exc: Exception) -> JSONResponse:
     kind = "".join(w.capitalize() for w in phrase.split())
     message = exc.detail if isinstance(exc.detail, str) else phrase
     if exc.status_code == 413:  # named as our own 413 is, whoever raised it
-        kind, message = PayloadTooLarge.__name__, "The request is too large."
+        kind = PayloadTooLarge.__name__
     _count(request, kind)
     return error_response(exc.status_code, kind, message, getattr(exc, "headers", None))
 

@@ -18,15 +18,21 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api.errors import error_response
 
 JSON_LIMIT = 1 << 20
+# Multipart framing around the files of an upload.
+_FORM_OVERHEAD = 1 << 20
 _UPLOAD = re.compile(r"^/v1/collections/[^/]+/documents/?$")
-_MESSAGE = "The request is too large."
 
 
 class BodyLimit:
-    def __init__(self, app: ASGIApp, upload_bytes: int, json_bytes: int = JSON_LIMIT) -> None:
+    def __init__(self, app: ASGIApp, upload_mb: float, json_bytes: int = JSON_LIMIT) -> None:
         self.app = app
-        self.upload_bytes = upload_bytes
+        self.upload_bytes = int(upload_mb * 2**20) + _FORM_OVERHEAD
         self.json_bytes = json_bytes
+        self.upload_message = (
+            f"The upload is too large: the limit is {upload_mb:g} MB per request "
+            "(SABIO_API__MAX_UPLOAD_MB)."
+        )
+        self.json_message = f"The request is too large: the limit is {json_bytes} bytes."
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -34,9 +40,10 @@ class BodyLimit:
             return
         upload = scope["method"] == "POST" and _UPLOAD.match(scope["path"]) is not None
         limit = self.upload_bytes if upload else self.json_bytes
+        refusal = self.upload_message if upload else self.json_message
         declared = Headers(scope=scope).get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
-            response = error_response(413, "PayloadTooLarge", _MESSAGE)
+            response = error_response(413, "PayloadTooLarge", refusal)
             await response(scope, receive, send)
             return
         seen = 0
@@ -49,7 +56,7 @@ class BodyLimit:
                 if seen > limit:
                     # An HTTPException, so that FastAPI's body parsing re-raises it as it is
                     # (it turns other errors into 400) and the handlers answer in JSON.
-                    raise HTTPException(413, _MESSAGE)
+                    raise HTTPException(413, refusal)
             return message
 
         await self.app(scope, limited, send)

@@ -93,7 +93,7 @@ def stage(
         staged, total = [], 0
         for name, f in zip(names, files, strict=True):
             path = folder / name
-            total += _copy(f.file, path, limits.max_bytes - total)
+            total += _copy(f.file, path, limits.max_bytes - total, limits.max_bytes)
             check_content(path, limits)
             staged.append(path)
         return folder, staged
@@ -102,13 +102,16 @@ def stage(
         raise
 
 
-def _copy(src: BinaryIO, dest: Path, budget: int) -> int:
+def _copy(src: BinaryIO, dest: Path, budget: int, limit: int) -> int:
     size = 0
     with dest.open("wb") as out:
         while block := src.read(1 << 20):
             size += len(block)
             if size > budget:
-                raise PayloadTooLarge("The upload is over the size limit.")
+                raise PayloadTooLarge(
+                    f"The upload is too large: the limit is {limit / 2**20:.3g} MB per request "
+                    "(SABIO_API__MAX_UPLOAD_MB)."
+                )
             out.write(block)
     return size
 

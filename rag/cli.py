@@ -33,14 +33,14 @@ def search(
     query: Annotated[str, typer.Argument(help="What to look for.")],
     collection: Collection,
     k: Annotated[int, typer.Option("-k", min=1, max=100, help="Number of hits (1 to 100).")] = 10,
-    mode: Annotated[str | None, typer.Option(help="hybrid, dense or bm25.")] = None,
+    mode: Annotated[str | None, typer.Option(help="hybrid, dense, bm25 or lexical.")] = None,
     as_json: AsJson = False,
 ) -> None:
     """Hybrid search: FAISS dense + SQLite FTS5 BM25 over chunks and sections, fused."""
     if not query.strip():
         raise ConfigError("The query is empty: give some words to search for.")
-    if mode is not None and mode not in ("hybrid", "dense", "bm25"):
-        raise ConfigError(f"Unknown mode {mode!r}: use hybrid, dense or bm25.")
+    if mode is not None and mode not in ("hybrid", "dense", "bm25", "lexical"):
+        raise ConfigError(f"Unknown mode {mode!r}: use hybrid, dense, bm25 or lexical.")
     settings = Settings()
     emb = wiring.embedder(settings)
     coll = wiring.open_collection(settings, collection, emb)

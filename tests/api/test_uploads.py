@@ -166,6 +166,7 @@ def test_uploads_over_the_size_limit_are_413(small: World, size: int) -> None:
     r = upload(small, [("big.txt", b"word " * (size // 5))])
     assert r.status_code == 413, r.text
     assert r.json()["error"]["type"] == "PayloadTooLarge"
+    assert "the limit is 0.05 MB" in r.json()["error"]["message"]  # what to send instead
     assert stored_files(small) == []
 
 
@@ -184,4 +185,5 @@ def test_a_chunked_upload_is_stopped_once_it_passes_the_limit(small: World) -> N
         headers={**small.auth("admin"), "content-type": "multipart/form-data; boundary=XX"},
     )
     assert r.status_code == 413 and r.json()["error"]["type"] == "PayloadTooLarge"
+    assert "the limit is 0.05 MB" in r.json()["error"]["message"]
     assert stored_files(small) == []
