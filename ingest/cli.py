@@ -60,6 +60,9 @@ def run(
 ) -> None:
     """Add new files, re-index changed ones, delete vanished ones; skip the rest."""
     labels = _labels(acl_group, public)
+    if not any(p.exists() for p in paths):  # a typo must not leave an empty collection
+        given = ", ".join(str(p) for p in paths)
+        raise ConfigError(f"Nothing to ingest: no such file or folder: {given}")
     settings = Settings()
     store = wiring.store(settings)
     emb = wiring.embedder(settings)

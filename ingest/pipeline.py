@@ -308,6 +308,8 @@ class Ingestor:
         return _Parsed(state, existing, digest, doc, chunks, keys, result)
 
     def _failed(self, state: FileState, existing: StoredFile | None, error: str) -> _Parsed:
+        if existing is not None:
+            error += "; the version indexed before stays searchable (ingest rm removes it)"
         result = FileResult(state.source, "failed", error=error)
         return _Parsed(state, existing, "", ParsedDocument("", (), "", "", None), [], [], result)
 

@@ -71,6 +71,10 @@ def scan(paths: Sequence[Path]) -> tuple[list[FileState], list[Skipped], list[Pa
         roots.append(root)
         candidates: Iterable[Path] = [root] if root.is_file() else _walk(root, problems)
         for path in candidates:
+            if not _utf8(str(path)):
+                shown = str(path).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+                problems.append(Skipped(shown, "the file name is not UTF-8: rename the file"))
+                continue
             try:
                 st = path.stat()
             except OSError as exc:
@@ -78,6 +82,16 @@ def scan(paths: Sequence[Path]) -> tuple[list[FileState], list[Skipped], list[Pa
                 continue
             files[str(path)] = FileState(path, st.st_size, st.st_mtime_ns)
     return sorted(files.values(), key=lambda f: f.source), problems, roots
+
+
+def _utf8(name: str) -> bool:
+    """A name the OS gave with bytes that are not UTF-8 (an old Latin-1 archive) holds
+    surrogates: it cannot be stored, printed or put in JSON as it is."""
+    try:
+        name.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _walk(root: Path, problems: list[Skipped]) -> Iterable[Path]:

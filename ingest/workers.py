@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import threading
 import time
 from collections import deque
@@ -119,7 +120,10 @@ def parse_ahead(
 
 def _exit_with(pid: int) -> None:
     """Worker start-up: exit when the run's process is gone. A pool's workers otherwise wait
-    for work forever after their parent is killed (they hold their own queue's write end)."""
+    for work forever after their parent is killed (they hold their own queue's write end).
+    Ctrl-C is the run's to handle (it stops the pool): a worker printing its own traceback
+    for it only buries the run's message."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     def watch() -> None:
         while True:

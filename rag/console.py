@@ -23,7 +23,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def friendly_errors(fn: F) -> F:
-    """Turn SabioError into a one-line message and its exit code, never a traceback."""
+    """Turn SabioError into a one-line message and its exit code, never a traceback. With
+    --json, stdout gets the error too, as one object: a script reading it gets JSON either way."""
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -32,6 +33,8 @@ def friendly_errors(fn: F) -> F:
         except SabioError as exc:
             # Escaped: a message quoting a path or a layout ("[start, end]") is not markup.
             err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
+            if kwargs.get("as_json"):
+                print_json({"error": {"type": type(exc).__name__, "message": str(exc)}})
             raise typer.Exit(exc.exit_code) from None
         except KeyboardInterrupt:
             err.print("[yellow]interrupted[/]: what was committed is kept; run again to finish.")

@@ -27,8 +27,8 @@ from pathlib import Path
 from rag.errors import ConfigError, SabioError
 
 KEY_PREFIX = "sabio_"
-_GROUP = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$")
-_COLLECTION = re.compile(r"^(\*|[A-Za-z0-9][A-Za-z0-9_.-]{0,63})$")
+_GROUP = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}")
+_COLLECTION = re.compile(r"\*|[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS keys (
@@ -62,7 +62,7 @@ def check_groups(groups: Iterable[str]) -> tuple[str, ...]:
     """Group names, sorted and unique, or ConfigError naming the bad one."""
     out = sorted({g.strip() for g in groups if g.strip()})
     for g in out:
-        if not _GROUP.match(g):
+        if not _GROUP.fullmatch(g):
             raise ConfigError(
                 f"Invalid group name {g!r}: use 1-64 letters, digits, '.', '_', '@' or '-', "
                 "starting with a letter or digit."
@@ -132,7 +132,7 @@ class KeyStore:
         if not colls:
             raise ConfigError("Name the collections the key may use (--collection, or '*').")
         for c in colls:
-            if not _COLLECTION.match(c):
+            if not _COLLECTION.fullmatch(c):
                 raise ConfigError(f"Invalid collection name {c!r} (or '*' for all).")
         secret = KEY_PREFIX + secrets.token_urlsafe(32)
         key = ApiKey(

@@ -30,6 +30,7 @@ from rag.catalog import Catalog, connect
 from rag.errors import (
     CollectionLocked,
     CollectionNotFound,
+    ConfigError,
     EmbedderMismatch,
     IndexCorrupt,
     InvalidCollectionName,
@@ -37,7 +38,7 @@ from rag.errors import (
 from rag.vectors import build_index, read_index, write_index_atomic
 
 FORMAT_VERSION = 2
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 
 
 class Manifest(BaseModel):
@@ -53,7 +54,7 @@ class Manifest(BaseModel):
 
 
 def check_name(name: str) -> str:
-    if not _NAME.match(name):
+    if not _NAME.fullmatch(name):  # not .match: "$" lets a trailing newline through
         raise InvalidCollectionName(
             f"Invalid collection name {name!r}: use 1-64 letters, digits, '.', '_' or '-', "
             "starting with a letter or digit."
@@ -160,6 +161,11 @@ class Collection:
             cat = Catalog(connect(self.folder / "catalog.sqlite"))
             cat.init_schema()
         except Exception as exc:  # sqlite3.DatabaseError on a damaged file
+            if "readonly" in str(exc) or "unable to open" in str(exc):
+                raise ConfigError(
+                    f"The catalog of collection {self.name!r} cannot be opened ({exc}): check "
+                    f"that this user may read and write {self.folder} and its files."
+                ) from exc
             raise IndexCorrupt(
                 f"The catalog of collection {self.name!r} cannot be opened ({exc}). Delete "
                 f"{self.folder} and run ingest again."

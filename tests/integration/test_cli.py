@@ -83,8 +83,18 @@ def test_clear_errors(docs: Path, cli: CLI, index_dir: Path) -> None:
         bad_k = cli("rag", "search", "anything", "-c", "nope", "-k", k)
         assert bad_k.returncode == 2 and "-k" in bad_k.stderr, bad_k.stderr
 
-    bad_name = cli("ingest", "run", str(docs), "-c", "../escape")
+    bad_name = cli("ingest", "run", str(docs), "-c", "../escape", "--json")
     assert bad_name.returncode == 2 and "Invalid collection name" in bad_name.stderr
+    # With --json, stdout is JSON on failure too.
+    assert json.loads(bad_name.stdout)["error"]["type"] == "InvalidCollectionName"
+
+    typo = cli("ingest", "run", str(docs.parent / "no-such-folder"), "-c", "typo")
+    assert typo.returncode == 2 and "Nothing to ingest" in typo.stderr
+    assert not (index_dir / "typo").exists(), "a mistyped path left an empty collection"
+
+    setting = cli("rag", "search", "x", "-c", "nope", env={"SABIO_RETRIEVAL__MODE": "fuzzy"})
+    assert setting.returncode == 2 and "SABIO_RETRIEVAL__MODE='fuzzy'" in setting.stderr
+    assert "Traceback" not in setting.stderr
 
     assert cli("ingest", "run", str(docs), "-c", "c2").returncode == 0
     manifest = index_dir / "c2" / "manifest.json"

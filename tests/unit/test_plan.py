@@ -263,3 +263,13 @@ def test_a_folder_that_became_empty_deletes_nothing_and_says_why(tmp_path: Path)
         str(mount / "a.txt"),
         str(mount / "b.txt"),
     ]
+
+
+def test_a_file_name_that_is_not_utf8_is_reported_not_crashed_on(docs: Path) -> None:
+    latin1 = Path(os.fsdecode(os.fsencode(docs) + b"/caf\xe9.txt"))
+    latin1.write_text("coffee")
+    p = plan_for([docs], [])
+    (problem,) = p.failed
+    assert problem.source == str(docs / "caf\ufffd.txt") and "not UTF-8" in problem.reason
+    problem.source.encode()  # printable, storable, JSON-able
+    assert sources(p.add) == [str(docs / "a.txt"), str(docs / "sub" / "b.md")]

@@ -412,7 +412,8 @@ def test_missing_collection_lists_the_existing_ones(store: Store, embedder: Fake
 
 
 @pytest.mark.parametrize(
-    "name", ["", "../evil", "a/b", ".hidden", "-dash", "with space", "x" * 65, "semi;colon", "é"]
+    "name",
+    ["", "../evil", "a/b", ".hidden", "-dash", "with space", "x" * 65, "semi;colon", "é", "nl\n"],
 )
 def test_invalid_collection_names(store: Store, embedder: FakeEmbedder, name: str) -> None:
     with pytest.raises(InvalidCollectionName):
