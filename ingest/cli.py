@@ -16,7 +16,7 @@ from ingest.pipeline import FileResult, Ingestor, Labels, RunSummary, document_i
 from ingest.progress import for_stream
 from rag import wiring
 from rag.console import data_row, display_path, err, friendly_errors, out, print_json
-from rag.errors import CollectionLocked, ConfigError, DocumentNotFound
+from rag.errors import CollectionLocked, ConfigError, DocumentNotFound, SabioError
 from rag.keys import check_groups
 from rag.settings import Settings
 from rag.store import Collection as StoredCollection
@@ -139,14 +139,18 @@ def status(
     """What a collection holds, which embedder built it, and its recent runs."""
     settings = Settings()
     store = wiring.store(settings)
-    names = store.names() if collection is None else [collection]
-    report = [_status(settings, name) for name in names]
+    if collection is not None:
+        report = [_status(settings, collection)]
+    else:  # one damaged collection must not hide the others
+        report = [_status_or_error(settings, name) for name in store.names()]
     if as_json:
         print_json(report if collection is None else report[0])
-        return
-    if not report:
+    elif not report:
         out.print(f"No collections in {settings.index_dir}. Create one: ingest run PATH -c NAME")
-    for r in report:
+    for r in [] if as_json else report:
+        if "error" in r:
+            out.print(f"[bold]{escape(r['collection'])}[/]  [red]{escape(r['error'])}[/]")
+            continue
         out.print(
             f"[bold]{r['collection']}[/]  {r['documents']} documents, {r['chunks']} chunks, "
             f"generation {r['generation']}, embedder {r['embedder']} ({r['dim']}-d)"
@@ -156,6 +160,15 @@ def status(
             out.print(
                 f"   job {job['id']}: {job['status']}, started {job['started']}, {job['summary']}"
             )
+    if any("error" in r for r in report):
+        raise typer.Exit(1)
+
+
+def _status_or_error(settings: Settings, name: str) -> dict[str, Any]:
+    try:
+        return _status(settings, name)
+    except SabioError as exc:
+        return {"collection": name, "error": str(exc)}
 
 
 def _status(settings: Settings, name: str) -> dict[str, Any]:
@@ -167,10 +180,14 @@ def _status(settings: Settings, name: str) -> dict[str, Any]:
     except CollectionLocked:
         active = True
     jobs = []
-    for j in catalog.jobs():
+    recent = catalog.jobs()
+    finished = [j["id"] for j in recent if j["status"].startswith("done")]
+    for j in recent:
         state = j["status"]
         if state == "running" and not active:
-            state = "interrupted (the next run finishes the job)"
+            later = any(i > j["id"] for i in finished)
+            done = "a later run finished the job" if later else "the next run finishes the job"
+            state = f"interrupted ({done})"
         jobs.append(
             {
                 "id": j["id"],
@@ -251,13 +268,13 @@ def rm(
 ) -> None:
     """Remove documents (by id or path) from a collection, or the whole collection."""
     settings = Settings()
-    coll = _existing(settings, collection)
-    if everything:
+    if everything:  # without opening it: a damaged collection can be deleted too
         if not yes and not typer.confirm(f"Delete collection {collection!r} and its index?"):
             raise typer.Exit(1)
         wiring.store(settings).delete(collection)
         out.print(f"Deleted collection {collection!r}.")
         return
+    coll = _existing(settings, collection)
     if not targets:
         raise ConfigError("Name the documents to remove (ids or paths), or pass --all.")
     with open_writer(coll, wait) as writer:

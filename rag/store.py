@@ -62,6 +62,33 @@ def check_name(name: str) -> str:
     return name
 
 
+@contextlib.contextmanager
+def writer_lock(folder: Path, name: str, wait_s: float = 0.0) -> Iterator[None]:
+    """Exclusive writer lock; released by the kernel if the process dies."""
+    path = folder / "writer.lock"
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    deadline = time.monotonic() + wait_s
+    try:
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "?"
+                    raise CollectionLocked(
+                        f"Collection {name!r} is being written by another process "
+                        f"(pid {holder}). Wait for it to finish, or pass --wait SECONDS to "
+                        "queue behind it."
+                    ) from None
+                time.sleep(0.2)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        yield
+    finally:
+        os.close(fd)
+
+
 class Store:
     """The root folder that holds collections (SABIO_INDEX_DIR)."""
 
@@ -102,9 +129,13 @@ class Store:
         return self.open(name, embedder_id, dim)
 
     def delete(self, name: str) -> None:
-        coll = self.require(name)
-        with coll.lock(wait_s=0):
-            shutil.rmtree(coll.folder)
+        """Remove the collection's folder; it need not be readable (a damaged one is deleted
+        this way too)."""
+        folder = self.root / check_name(name)
+        if not (folder / "manifest.json").exists():
+            self.require(name)  # says which collections there are
+        with writer_lock(folder, name, wait_s=0):
+            shutil.rmtree(folder)
 
 
 @dataclass
@@ -133,7 +164,7 @@ class Collection:
         except (OSError, ValidationError) as exc:
             raise IndexCorrupt(
                 f"{path} is unreadable or damaged ({exc.__class__.__name__}). Re-create the "
-                f"collection: delete {self.folder} and run ingest again."
+                f"collection: ingest rm -c {self.name} --all, then ingest run again."
             ) from exc
         if manifest.format_version != FORMAT_VERSION:
             raise IndexCorrupt(
@@ -167,8 +198,8 @@ class Collection:
                     f"that this user may read and write {self.folder} and its files."
                 ) from exc
             raise IndexCorrupt(
-                f"The catalog of collection {self.name!r} cannot be opened ({exc}). Delete "
-                f"{self.folder} and run ingest again."
+                f"The catalog of collection {self.name!r} cannot be opened ({exc}). Re-create "
+                f"the collection: ingest rm -c {self.name} --all, then ingest run again."
             ) from exc
         return cat
 
@@ -200,31 +231,9 @@ class Collection:
         return build_index(self.manifest.dim, ids, vecs)
 
     # -- writing -------------------------------------------------------------------------
-    @contextlib.contextmanager
-    def lock(self, wait_s: float = 0.0) -> Iterator[None]:
+    def lock(self, wait_s: float = 0.0) -> contextlib.AbstractContextManager[None]:
         """Exclusive writer lock; released by the kernel if the process dies."""
-        path = self.folder / "writer.lock"
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-        deadline = time.monotonic() + wait_s
-        try:
-            while True:
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:
-                    if time.monotonic() >= deadline:
-                        holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "?"
-                        raise CollectionLocked(
-                            f"Collection {self.name!r} is being written by another process "
-                            f"(pid {holder}). Wait for it to finish, or pass --wait SECONDS to "
-                            "queue behind it."
-                        ) from None
-                    time.sleep(0.2)
-            os.ftruncate(fd, 0)
-            os.pwrite(fd, str(os.getpid()).encode(), 0)
-            yield
-        finally:
-            os.close(fd)
+        return writer_lock(self.folder, self.name, wait_s)
 
     def write_generation(self, cat: Catalog, index: faiss.Index) -> int:
         """Publish `index` with the catalog changes of the open transaction, then commit."""

@@ -109,6 +109,18 @@ def test_clear_errors(docs: Path, cli: CLI, index_dir: Path) -> None:
     rerun = cli("ingest", "run", str(docs), "-c", "c2")
     assert rerun.returncode == 2 and "garbage" in rerun.stderr
 
+    # A damaged collection does not hide the others, and can be deleted.
+    (index_dir / "broken").mkdir()
+    (index_dir / "broken" / "manifest.json").write_text("{not json")
+    status = cli("ingest", "status", "--json")
+    assert status.returncode == 1
+    assert {r["collection"]: "error" in r for r in json.loads(status.stdout)} == {
+        "broken": True,
+        "c2": False,
+    }
+    assert cli("ingest", "rm", "-c", "broken", "--all", "--yes").returncode == 0
+    assert not (index_dir / "broken").exists()
+
     hub = cli(
         "rag", "search", "x", "-c", "c2", env={"SABIO_EMBEDDER__MODEL": "someone/unknown-model"}
     )
