@@ -95,7 +95,7 @@ def sniff(path: Path, max_bytes: int | None = None) -> str:
         raise ParseError("not a PDF: the content does not start with a PDF header")
     if fmt == "docx":
         _check_docx(path)
-    if fmt in ("html", "md", "text") and b"\x00" in head:
+    if fmt in ("html", "md", "text") and b"\x00" in head and not head.startswith(_UTF16):
         raise ParseError(f"binary content in a {path.suffix} file")
     return fmt
 
@@ -260,14 +260,32 @@ def _fill_gaps(raw: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return out
 
 
+_UTF16 = (b"\xff\xfe", b"\xfe\xff")  # the byte-order marks of Windows "Unicode" text
+
+
 def _read_text(path: Path) -> str:
+    """UTF-16 with its mark, UTF-8, or Windows-1252 (Latin-1 as Windows writes it). UTF-8
+    with a few bad bytes (text pasted from elsewhere) stays UTF-8, each bad byte a U+FFFD:
+    read as Windows-1252, every accented letter of the file would turn into two ("CafÃ©")."""
     data = path.read_bytes()
-    for encoding in ("utf-8-sig", "cp1252"):
+    if data.startswith(_UTF16):
         try:
-            return data.decode(encoding)
+            return data.decode("utf-16")
         except UnicodeDecodeError:
-            continue
-    raise ParseError("not a text file in UTF-8 or Windows-1252")
+            raise ParseError("not valid UTF-16 text, though it starts like it") from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    text = data.decode("utf-8-sig", errors="replace")
+    # Each valid UTF-8 letter takes 2-4 bytes above 127; Windows-1252 text has 1 byte each,
+    # all invalid as UTF-8.
+    if text.count("\ufffd") * 4 < sum(b > 127 for b in data):
+        return text
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError:
+        raise ParseError("not a text file in UTF-8, UTF-16 or Windows-1252") from None
 
 
 # -- canonical text and headings ------------------------------------------------------------

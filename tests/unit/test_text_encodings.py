@@ -1,0 +1,25 @@
+"""Plain text as people save it: UTF-8, Windows "Unicode" (UTF-16), Windows-1252."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ingest.parse import _read_text, sniff
+
+TEXT = "Café — naïve résumé: the seal is replaced every 2000 hours."
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "utf-16", "cp1252"])
+def test_each_encoding_reads_back_the_same_text(tmp_path: Path, encoding: str) -> None:
+    path = tmp_path / "note.txt"
+    path.write_bytes(TEXT.encode(encoding))
+    assert sniff(path) == "text"  # UTF-16's NUL bytes are not "binary content"
+    assert _read_text(path) == TEXT
+
+
+def test_utf8_with_a_stray_byte_stays_utf8(tmp_path: Path) -> None:
+    path = tmp_path / "pasted.txt"
+    path.write_bytes(TEXT.encode() + b" Ref \xe9.")
+    assert _read_text(path) == TEXT + " Ref \ufffd."  # not "CafÃ©" throughout
