@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -71,7 +72,8 @@ def run(
         catalog = None
         if store.exists(collection):
             catalog = store.require(collection).catalog()
-        summary = dry_run(catalog, collection, paths, chunker, keep_missing)
+        max_bytes = int(settings.ingest.max_file_mb * 2**20)
+        summary = dry_run(catalog, collection, paths, chunker, keep_missing, max_bytes)
     else:
         coll = store.open_or_create(collection, emb.model_id, emb.dim)
         progress = for_stream(sys.stderr, quiet=as_json)
@@ -282,7 +284,7 @@ def rm(
         by_id = {document_id(src): f for src, f in stored.items()}
         chosen = {}
         for t in targets:
-            path = str(Path(t).resolve())
+            path = os.path.abspath(t)  # as `ingest run` stores it: links not resolved
             hits = [
                 f
                 for src, f in stored.items()

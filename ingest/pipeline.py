@@ -17,12 +17,13 @@ from pathlib import Path
 import numpy as np
 
 from ingest.chunk import Chunker
-from ingest.parse import PARSER_VERSION
+from ingest.parse import PARSER_VERSION, sniff
 from ingest.plan import FileState, Plan, make_plan, scan
 from ingest.progress import NoProgress, Progress
 from ingest.workers import ParseOutcome, default_workers, parse_ahead
 from rag.catalog import Catalog, StoredFile
 from rag.embedder import Embedder
+from rag.errors import ParseError
 from rag.settings import IngestSettings
 from rag.store import Collection
 from rag.types import Chunk, Document, ParsedDocument
@@ -128,12 +129,22 @@ def dry_run(
     paths: Sequence[Path],
     chunker: Chunker,
     keep_missing: bool = False,
+    max_bytes: int | None = None,
 ) -> RunSummary:
-    """What a run would do, reading nothing but file stats (and hashes of changed files)."""
+    """What a run would do, reading only file stats, hashes of changed files and the first
+    bytes of those to parse (an empty, binary or mislabelled file would fail)."""
     plan = plan_files(catalog, paths, chunker, keep_missing)
-    results = [FileResult(f.source, "added", moved_from=_origin(plan, f)) for f in plan.add]
-    results += [FileResult(old.source, "deleted") for old in plan.moved.values()]
-    results += [FileResult(f.source, "updated") for f, _ in plan.update]
+    results = []
+    for f, status in [(f, "added") for f in plan.add] + [(f, "updated") for f, _ in plan.update]:
+        try:
+            sniff(f.path, max_bytes)
+        except ParseError as exc:
+            results.append(FileResult(f.source, "failed", error=str(exc)))
+            continue
+        results.append(FileResult(f.source, status, moved_from=_origin(plan, f)))
+    # The old path of a move goes once the new one is stored: not if that one fails.
+    moved = [r.moved_from for r in results if r.moved_from is not None]
+    results += [FileResult(source, "deleted") for source in moved]
     results += [FileResult(f.source, "unchanged") for f in plan.unchanged]
     results += [FileResult(f.source, "unchanged") for f, _ in plan.touch]
     results += [FileResult(s.source, "deleted") for s in plan.delete]

@@ -98,8 +98,17 @@ def _walk(root: Path, problems: list[Skipped]) -> Iterable[Path]:
     def on_error(exc: OSError) -> None:
         problems.append(Skipped(str(exc.filename), f"cannot list folder: {exc.strerror}"))
 
-    for folder, dirs, names in os.walk(root, onerror=on_error):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+    # Links to folders are followed, as links to files are; each real folder once, so a link
+    # back up the tree cannot loop.
+    seen = {os.path.realpath(root)}
+    for folder, dirs, names in os.walk(root, onerror=on_error, followlinks=True):
+        kept = []
+        for d in sorted(d for d in dirs if not d.startswith(".")):
+            real = os.path.realpath(os.path.join(folder, d))
+            if real not in seen:
+                seen.add(real)
+                kept.append(d)
+        dirs[:] = kept
         for name in sorted(names):
             if not name.startswith("."):
                 yield Path(folder) / name

@@ -31,6 +31,14 @@ def test_dry_run_plans_without_writing(docs: Path, cli: CLI, index_dir: Path) ->
     assert not (index_dir / "dry").exists()
     table = cli("ingest", "run", str(docs), "-c", "dry", "--dry-run")
     assert "would be added" in table.stdout
+    # What a run would refuse by its first bytes is said now, not "would be added".
+    (docs / "empty.md").write_bytes(b"")
+    (docs / "fake.pdf").write_text("not a pdf")
+    proc = cli("ingest", "run", str(docs), "-c", "dry", "--dry-run", "--json")
+    assert proc.returncode == 1
+    failed = {r["source"]: r["error"] for r in json.loads(proc.stdout)["results"]}
+    assert failed[str(docs / "empty.md")] == "empty file"
+    assert "not a PDF" in failed[str(docs / "fake.pdf")]
 
 
 def test_run_status_ls_search_rm(docs: Path, cli: CLI) -> None:

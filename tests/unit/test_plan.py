@@ -273,3 +273,16 @@ def test_a_file_name_that_is_not_utf8_is_reported_not_crashed_on(docs: Path) -> 
     assert problem.source == str(docs / "caf\ufffd.txt") and "not UTF-8" in problem.reason
     problem.source.encode()  # printable, storable, JSON-able
     assert sources(p.add) == [str(docs / "a.txt"), str(docs / "sub" / "b.md")]
+
+
+def test_links_to_folders_are_followed_once_and_cannot_loop(tmp_path: Path, docs: Path) -> None:
+    elsewhere = write(tmp_path / "shared" / "c.txt", "gamma").parent
+    (docs / "shared").symlink_to(elsewhere)
+    (docs / "sub" / "up").symlink_to(docs)  # a loop
+    files, problems, _ = scan([docs])
+    assert [f.source for f in files] == [
+        str(docs / "a.txt"),
+        str(docs / "shared" / "c.txt"),
+        str(docs / "sub" / "b.md"),
+    ]
+    assert problems == []
