@@ -50,8 +50,12 @@ class Health(BaseModel):
 
 
 class Ready(BaseModel):
+    """Counts only: this route needs no key, and collection names are the keys' to see (the
+    log names the collections that cannot be served)."""
+
     status: str
-    collections: list[str]
+    collections: int  # served
+    unavailable: int  # that cannot be served
 
 
 class Me(BaseModel):

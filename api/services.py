@@ -127,8 +127,10 @@ class Services:
                 self.collections.check(name)
                 opened.append(name)
             except SabioError as exc:
-                log.error("collection %s cannot be served: %s", name, exc)
-                problems.append(f"{name}: {type(exc).__name__}")
+                problem = f"{name}: {type(exc).__name__}"
+                if problem not in self.health.problems:  # once, not at every /readyz poll
+                    log.error("collection %s cannot be served: %s", name, exc)
+                problems.append(problem)
         self.health = Health(not problems, opened, problems)
         return self.health
 

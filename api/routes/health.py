@@ -20,10 +20,12 @@ def healthz() -> Health:
 @router.get("/readyz", response_model=Ready, responses={503: {"model": Ready}})
 def readyz(services: ServicesDep) -> Response:
     health = services.start()
-    if not health.ready:
-        body = Ready(status="not ready", collections=health.collections)
-        return JSONResponse(body.model_dump(), status_code=503)
-    return JSONResponse(Ready(status="ready", collections=health.collections).model_dump())
+    body = Ready(
+        status="ready" if health.ready else "not ready",
+        collections=len(health.collections),
+        unavailable=len(health.problems),
+    )
+    return JSONResponse(body.model_dump(), status_code=200 if health.ready else 503)
 
 
 @router.get("/metrics", response_class=Response)

@@ -16,7 +16,7 @@ def test_health_and_readiness_need_no_key(world: World) -> None:
     assert world.client.get("/healthz").json() == {"status": "ok"}
     r = world.client.get("/readyz")
     assert r.status_code == 200
-    assert r.json() == {"status": "ready", "collections": ["manuals", "other"]}
+    assert r.json() == {"status": "ready", "collections": 2, "unavailable": 0}
 
 
 def test_readiness_fails_when_a_collection_cannot_be_served(world: World) -> None:
@@ -24,7 +24,7 @@ def test_readiness_fails_when_a_collection_cannot_be_served(world: World) -> Non
     manifest.write_text(manifest.read_text().replace("fake-embedder", "another-model"))
     r = world.client.get("/readyz")
     assert r.status_code == 503
-    assert r.json()["status"] == "not ready"
+    assert r.json() == {"status": "not ready", "collections": 1, "unavailable": 1}
 
 
 def test_openapi_schema_lists_the_versioned_routes(world: World) -> None:

@@ -79,7 +79,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict
 def test_the_real_server_answers_with_citations(server: tuple[str, dict[str, str]]) -> None:
     base, keys = server
     auth = {"Authorization": f"Bearer {keys['key']}"}
-    assert httpx.get(base + "/readyz").json() == {"status": "ready", "collections": ["phones"]}
+    assert httpx.get(base + "/readyz").json() == {
+        "status": "ready",
+        "collections": 1,
+        "unavailable": 0,
+    }
     r = httpx.post(
         f"{base}/v1/collections/phones/query",
         json={"question": QUESTION},
