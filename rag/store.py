@@ -17,6 +17,7 @@ import fcntl
 import os
 import re
 import shutil
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -256,8 +257,8 @@ class Collection:
 
     def load_index_for_write(self, cat: Catalog) -> faiss.Index:
         """The current generation's index, to be modified by a writer holding the lock."""
-        for tmp in self.folder.glob("*.tmp"):
-            tmp.unlink(missing_ok=True)  # left by a writer that was killed
+        for tmp in self.folder.glob("vectors.*.tmp"):
+            tmp.unlink(missing_ok=True)  # left by a writer that was killed (only writers make them)
         return self._load_index(cat, cat.generation())
 
     def close(self) -> None:
@@ -267,7 +268,9 @@ class Collection:
 
 
 def _write_json_atomic(path: Path, text: str) -> None:
-    tmp = path.with_suffix(".tmp")
+    # A name of its own: two runs creating the same new collection write the manifest at the
+    # same time, without the writer lock (it lives in the folder being created).
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     tmp.write_text(text)
     os.replace(tmp, path)
 

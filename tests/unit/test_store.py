@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -580,3 +581,27 @@ def test_catalog_is_a_plain_typed_wrapper(coll: Collection) -> None:
         assert list(ids) == sorted(ids)
     finally:
         cat.conn.close()
+
+
+def test_runs_creating_the_same_new_collection_at_once_both_succeed(
+    tmp_path: Path, embedder: FakeEmbedder
+) -> None:
+    """Two `ingest run`s on a new collection both write its manifest, before any lock exists:
+    neither may trip over the other's temporary file."""
+    errors: list[BaseException] = []
+
+    def create(store: Store) -> None:
+        try:
+            store.open_or_create("fresh", embedder.model_id, embedder.dim)
+        except BaseException as exc:  # collected, so the test names it
+            errors.append(exc)
+
+    for attempt in range(30):
+        store = Store(tmp_path / str(attempt))
+        threads = [threading.Thread(target=create, args=(store,)) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert store.names() == ["fresh"]
+    assert errors == []
