@@ -73,7 +73,9 @@ def run(
         if store.exists(collection):
             catalog = store.require(collection).catalog()
         max_bytes = int(settings.ingest.max_file_mb * 2**20)
-        summary = dry_run(catalog, collection, paths, chunker, keep_missing, max_bytes)
+        summary = dry_run(
+            catalog, collection, paths, chunker, keep_missing, max_bytes, settings.index_dir
+        )
     else:
         coll = store.open_or_create(collection, emb.model_id, emb.dim)
         progress = for_stream(sys.stderr, quiet=as_json)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import html
+import logging
 import re
 import zipfile
 from collections.abc import Callable
@@ -20,6 +21,10 @@ from typing import Any
 from ingest import structure
 from rag.errors import ParseError, UnsupportedFile
 from rag.types import Element, ElementKind, ParsedDocument
+
+# pypdf logs what it repairs or fails on ("EOF marker not found") to stderr, beside the run's
+# own report; a PDF it cannot read is reported as failed with its reason anyway.
+logging.getLogger("pypdf").setLevel(logging.ERROR)
 
 SUPPORTED = {
     ".pdf": "pdf",

@@ -116,9 +116,13 @@ def fingerprint(chunker: Chunker) -> str:
 
 
 def plan_files(
-    catalog: Catalog | None, paths: Sequence[Path], chunker: Chunker, keep_missing: bool
+    catalog: Catalog | None,
+    paths: Sequence[Path],
+    chunker: Chunker,
+    keep_missing: bool,
+    index_dir: Path | None = None,
 ) -> Plan:
-    files, problems, roots = scan(paths)
+    files, problems, roots = scan(paths, index_dir)
     stored = {} if catalog is None else catalog.stored_files()
     return make_plan(files, problems, roots, stored, fingerprint(chunker), keep_missing)
 
@@ -130,10 +134,11 @@ def dry_run(
     chunker: Chunker,
     keep_missing: bool = False,
     max_bytes: int | None = None,
+    index_dir: Path | None = None,
 ) -> RunSummary:
     """What a run would do, reading only file stats, hashes of changed files and the first
     bytes of those to parse (an empty, binary or mislabelled file would fail)."""
-    plan = plan_files(catalog, paths, chunker, keep_missing)
+    plan = plan_files(catalog, paths, chunker, keep_missing, index_dir)
     results = []
     for f, status in [(f, "added") for f in plan.add] + [(f, "updated") for f, _ in plan.update]:
         try:
@@ -186,7 +191,8 @@ class Ingestor:
         summary = RunSummary(collection=self.collection.name, dry_run=False)
         self.labels = Labels() if labels is None else labels
         with open_writer(self.collection, wait_s) as writer:
-            plan = plan_files(writer.catalog, paths, self.chunker, keep_missing)
+            index_dir = self.collection.folder.parent
+            plan = plan_files(writer.catalog, paths, self.chunker, keep_missing, index_dir)
             self.moved = plan.moved
             job = writer.catalog.start_job("ingest", pid=_pid())
             summary.results += [FileResult(s.source, "failed", error=s.reason) for s in plan.failed]

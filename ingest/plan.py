@@ -53,8 +53,11 @@ class Plan:
     moved: dict[str, StoredFile] = field(default_factory=dict)
 
 
-def scan(paths: Sequence[Path]) -> tuple[list[FileState], list[Skipped], list[Path]]:
-    """Files under `paths` (recursively; hidden files and folders are ignored).
+def scan(
+    paths: Sequence[Path], index_dir: Path | None = None
+) -> tuple[list[FileState], list[Skipped], list[Path]]:
+    """Files under `paths` (recursively; hidden files and folders are ignored, and so is
+    `index_dir`, sabio's own files, when it lies under a path).
 
     Returns the files, the paths that cannot be read, and the roots that exist (only documents
     under an existing root may be deleted as missing: a mistyped or unmounted path must never
@@ -69,7 +72,7 @@ def scan(paths: Sequence[Path]) -> tuple[list[FileState], list[Skipped], list[Pa
             problems.append(Skipped(str(root), "no such file or folder"))
             continue
         roots.append(root)
-        candidates: Iterable[Path] = [root] if root.is_file() else _walk(root, problems)
+        candidates: Iterable[Path] = [root] if root.is_file() else _walk(root, problems, index_dir)
         for path in candidates:
             if not _utf8(str(path)):
                 shown = str(path).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
@@ -94,13 +97,15 @@ def _utf8(name: str) -> bool:
     return True
 
 
-def _walk(root: Path, problems: list[Skipped]) -> Iterable[Path]:
+def _walk(root: Path, problems: list[Skipped], index_dir: Path | None) -> Iterable[Path]:
     def on_error(exc: OSError) -> None:
         problems.append(Skipped(str(exc.filename), f"cannot list folder: {exc.strerror}"))
 
     # Links to folders are followed, as links to files are; each real folder once, so a link
     # back up the tree cannot loop.
     seen = {os.path.realpath(root)}
+    if index_dir is not None:
+        seen.add(os.path.realpath(index_dir))  # never index the index
     for folder, dirs, names in os.walk(root, onerror=on_error, followlinks=True):
         kept = []
         for d in sorted(d for d in dirs if not d.startswith(".")):

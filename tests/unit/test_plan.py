@@ -286,3 +286,11 @@ def test_links_to_folders_are_followed_once_and_cannot_loop(tmp_path: Path, docs
         str(docs / "sub" / "b.md"),
     ]
     assert problems == []
+
+
+def test_the_index_folder_inside_a_given_folder_is_not_scanned(docs: Path) -> None:
+    index = docs / "indexes"
+    write(index / "manuals" / "catalog.sqlite", "not a document")
+    files, problems, _ = scan([docs], index_dir=index)
+    assert [f.source for f in files] == [str(docs / "a.txt"), str(docs / "sub" / "b.md")]
+    assert problems == []
