@@ -235,8 +235,24 @@ def _html(path: Path) -> tuple[list[_Block], str, int | None, list[str]]:
 
 
 def _markdown(path: Path) -> tuple[list[_Block], str, int | None, list[str]]:
-    blocks = _blocks(_partition("md", text=_read_text(path)), structured=True)
-    return blocks, _first_heading(blocks) or path.stem, None, []
+    text, title = _front_matter(_read_text(path))
+    blocks = _blocks(_partition("md", text=text), structured=True)
+    return blocks, title or _first_heading(blocks) or path.stem, None, []
+
+
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
+
+
+def _front_matter(text: str) -> tuple[str, str]:
+    """A Markdown file's text without its YAML front matter (Jekyll, Hugo, Obsidian), and the
+    `title:` it gives. The block is metadata, not content: indexed, "title: ... author: ..."
+    was a passage of its own."""
+    m = _FRONT_MATTER.match(text)
+    if m is None:
+        return text, ""
+    t = re.search(r"^title:[ \t]*(.+?)[ \t]*$", m.group(1), re.MULTILINE)
+    title = t.group(1).strip("\"'") if t else ""
+    return text[m.end() :], title
 
 
 def _parse_text(path: Path) -> ParsedDocument:

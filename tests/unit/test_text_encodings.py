@@ -1,4 +1,5 @@
-"""Plain text as people save it: UTF-8, Windows "Unicode" (UTF-16), Windows-1252."""
+"""Text files as people save them: UTF-8, Windows "Unicode" (UTF-16), Windows-1252, and
+Markdown with front matter."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.parse import _read_text, sniff
+from ingest.parse import _front_matter, _read_text, sniff
 
 TEXT = "Café — naïve résumé: the seal is replaced every 2000 hours."
 
@@ -23,3 +24,11 @@ def test_utf8_with_a_stray_byte_stays_utf8(tmp_path: Path) -> None:
     path = tmp_path / "pasted.txt"
     path.write_bytes(TEXT.encode() + b" Ref \xe9.")
     assert _read_text(path) == TEXT + " Ref \ufffd."  # not "CafÃ©" throughout
+
+
+def test_markdown_front_matter_is_metadata_not_a_passage() -> None:
+    text = "---\ntitle: 'Pump guide'\nauthor: ops\n---\n# Priming\n\nFill it first.\n"
+    assert _front_matter(text) == ("# Priming\n\nFill it first.\n", "Pump guide")
+    # A horizontal rule later on, or an opening one with no closing, is content.
+    for body in ("# Pump\n---\nFill it.\n", "---\n\nFill it.\n"):
+        assert _front_matter(body) == (body, "")
