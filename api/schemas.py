@@ -69,6 +69,8 @@ class CollectionInfo(BaseModel):
     name: str
     documents: int
     chunks: int
+    # Why it cannot be served now (another embedder built it, damaged files); null when it can.
+    error: str | None = None
 
 
 class Collections(BaseModel):

@@ -10,6 +10,7 @@ from fastapi.sse import EventSourceResponse
 from api import answering
 from api.access import restricted_search, visible_ids
 from api.deps import KeyDep, MetricsDep, ReadableCollection, ServicesDep
+from api.errors import status_of
 from api.schemas import (
     AnswerResponse,
     CollectionInfo,
@@ -22,6 +23,7 @@ from api.schemas import (
 from rag import wiring
 from rag.answer import answer_json
 from rag.cli import hit_json
+from rag.errors import SabioError
 
 router = APIRouter(prefix="/v1", tags=["collections"])
 
@@ -42,10 +44,14 @@ def collections(services: ServicesDep, key: KeyDep) -> Collections:
     for name in services.store.names():
         if not key.may_use(name):
             continue
-        with services.collections.borrow(name) as handle:
-            allowed = visible_ids(handle, key)
-            with handle.snapshot() as snap:
-                docs = snap.catalog.documents(name, allowed)
+        try:
+            with services.collections.borrow(name) as handle:
+                allowed = visible_ids(handle, key)
+                with handle.snapshot() as snap:
+                    docs = snap.catalog.documents(name, allowed)
+        except SabioError as exc:  # one that cannot be served must not hide the others
+            out.append(CollectionInfo(name=name, documents=0, chunks=0, error=status_of(exc)[1]))
+            continue
         out.append(
             CollectionInfo(name=name, documents=len(docs), chunks=sum(d.n_chunks for d in docs))
         )

@@ -25,6 +25,10 @@ def test_readiness_fails_when_a_collection_cannot_be_served(world: World) -> Non
     r = world.client.get("/readyz")
     assert r.status_code == 503
     assert r.json() == {"status": "not ready", "collections": 1, "unavailable": 1}
+    # The listing still shows every collection, and says why one cannot be served.
+    listed = world.client.get("/v1/collections", headers=world.auth("admin")).json()
+    errors = {c["name"]: c["error"] for c in listed["collections"]}
+    assert errors["manuals"] is None and "another embedding model" in errors["other"]
 
 
 def test_openapi_schema_lists_the_versioned_routes(world: World) -> None:

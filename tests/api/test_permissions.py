@@ -85,7 +85,9 @@ def test_listings_and_counts_show_only_visible_documents(world: World) -> None:
     assert listed("reader_none") == {ids["public"]}
     assert listed("admin") == set(ids.values())
     counts = world.client.get("/v1/collections", headers=world.auth("reader_a")).json()
-    assert counts["collections"] == [{"name": "manuals", "documents": 2, "chunks": 4}]
+    assert counts["collections"] == [
+        {"name": "manuals", "documents": 2, "chunks": 4, "error": None}
+    ]
 
 
 def test_forbidden_document_details_are_404_like_missing_ones(world: World) -> None:
