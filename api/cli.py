@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -52,8 +53,12 @@ def serve(
     )
 
 
+def _keys_file() -> Path:
+    return Settings().index_dir / "keys.sqlite"
+
+
 def _store() -> KeyStore:
-    return KeyStore(Settings().index_dir / "keys.sqlite")
+    return KeyStore(_keys_file())
 
 
 @keys_app.command("create")
@@ -88,7 +93,8 @@ def create(
 @friendly_errors
 def list_keys(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Every key (never the secrets)."""
-    keys = _store().list()
+    # Reading creates nothing: no keys file yet means no keys.
+    keys = _store().list() if _keys_file().exists() else []
     if as_json:
         print_json(
             [
