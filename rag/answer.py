@@ -20,6 +20,7 @@ from rag.embedder import Embedder
 from rag.errors import QuestionTooLong
 from rag.evidence import ABSTAIN, EvidenceSelector, Sentence, Source, header, messages
 from rag.generator import Generator
+from rag.lexical import porter_stems
 from rag.retrieval import Searcher
 from rag.text import overlap, sentence_spans, stems
 
@@ -208,15 +209,25 @@ class Answerer:
             dense = vecs @ self.embedder.embed([s.text for _, s in pool]).T
         # Sentences made only of their source's header words: a heading ("Galaxy S10").
         headings = [not stems(s.text) - stems(header(src)) for src, s in pool]
+        said = {src.n: porter_stems(src.text) for src in sources}
+        known = porter_stems(shown) | porter_stems(_VERDICT)
         for i, (text, cited) in enumerate(claims):
             errors += sum(1 for n in cited if n not in by_n) + (not cited)
-            says = bool(stems(text) - stems(shown))  # more than the question and headers
+            # What it says beyond the question and headers, a verdict's "yes" or "cannot" aside.
+            novel = porter_stems(text) - known
             figures = _figures(text)
+            restates = _restates(text, asked, shown)
             scores = [
-                # A heading supports no statement, and a passage no figure it does not hold
-                # (the embedder finds "Galaxy S10 weighs 2.5 kilograms" close to "Galaxy S10").
+                # A heading supports no statement (it may a verdict: CUAD's "There is a
+                # non-solicit clause" from the heading "Non-Solicitation"), and a passage no
+                # figure it does not hold (the embedder finds "Galaxy S10 weighs 2.5
+                # kilograms" close to "Galaxy S10").
                 0.0
-                if (says and heading) or figures - _figures(src.text)
+                if (heading and novel)
+                or figures - _figures(src.text)
+                # What the answer adds must mostly be in the passage it cites: the embedder
+                # finds "The CEO of Samsung is Steve Jobs" close to '("Samsung")'.
+                or len(novel & said[src.n]) * 2 < len(novel)
                 else max(overlap(text, s.text), float(d))
                 for (src, s), d, heading in zip(pool, dense[i], headings, strict=True)
             ]
@@ -224,7 +235,7 @@ class Answerer:
             if not sentence.supported:
                 dropped += 1
                 continue
-            if _restates(text, asked, shown):
+            if restates:
                 quoted = _quoted(sentence, shown)
                 if quoted is None:
                     pointers += [c.n for c in sentence.citations]
@@ -429,6 +440,7 @@ def _quoted(sentence: AnswerSentence, shown: str) -> AnswerSentence | None:
 _LEADING = re.compile(r"^\s*(?:\[\d+(?:\s*[,;]\s*\d+)*\]\s*)+")
 
 
+_VERDICT = "yes cannot"  # words of a verdict, which no passage need hold
 _FIGURE = re.compile(r"\d+(?:[.,:/]\d+)*")
 _ENUMERATOR = re.compile(r"^\s*\d+[.)]\s+")
 

@@ -32,6 +32,12 @@ def content_words(text: str) -> list[str]:
     return list(dict.fromkeys(w for w in _WORD.findall(text.lower()) if w not in STOPWORDS))
 
 
+def porter_stems(text: str) -> set[str]:
+    """Content words as the BM25 index stems them ("includes" and "include" alike)."""
+    stem = _stemmer()
+    return {stem(w) for w in content_words(text)}
+
+
 def fts_query(text: str) -> str:
     """An FTS5 MATCH expression: the content words of `text`, OR-ed, each quoted."""
     return " OR ".join(f'"{w}"' for w in content_words(text))

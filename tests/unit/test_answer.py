@@ -416,3 +416,18 @@ def test_a_sentence_a_quote_already_holds_is_given_once() -> None:
     assert _once([pin], quote) == [quote]
     assert _once([quote], pin) == [quote]
     assert _once([pin], said("Enter  the PIN.")) == [pin]
+
+
+def test_what_an_answer_adds_to_the_question_must_be_in_the_passage_it_cites(
+    coll: Collection, embedder: FakeEmbedder
+) -> None:
+    # Close to the cited sentence by most words and by the embedder, but the name it adds is
+    # nowhere in the passage.
+    question = "Who replaces the impeller seal every 2000 operating hours?"
+    made_up = "Steve Jobs replaces the impeller seal every 2000 operating hours [1]."
+    a = answerer(coll, embedder, ScriptedGenerator(made_up)).answer(question)
+    assert a.abstained and a.reason == "no sentence was supported"
+    # A verdict's own words ("Yes", "cannot") need not be in the passage.
+    verdict = "Yes, the impeller seal is replaced every 2000 operating hours [1]."
+    asked = "Is the impeller seal replaced every 2000 operating hours?"
+    assert not answerer(coll, embedder, ScriptedGenerator(verdict)).answer(asked).abstained
