@@ -107,6 +107,14 @@ _LIBRARY: list[tuple[type[SabioError], int, str | None]] = [
 ]
 
 
+def upload_too_large(limit_bytes: int) -> str:
+    """The 413 message of an upload, whether the request or its files pass the limit."""
+    return (
+        f"The upload is too large: the limit is {limit_bytes / 2**20:.3g} MB per request "
+        "(SABIO_API__MAX_UPLOAD_MB)."
+    )
+
+
 def status_of(exc: SabioError) -> tuple[int, str]:
     """HTTP status and public message of any error of the tree."""
     if isinstance(exc, ApiError):

@@ -15,7 +15,7 @@ from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.errors import error_response
+from api.errors import error_response, upload_too_large
 
 JSON_LIMIT = 1 << 20
 # Multipart framing around the files of an upload.
@@ -28,10 +28,7 @@ class BodyLimit:
         self.app = app
         self.upload_bytes = int(upload_mb * 2**20) + _FORM_OVERHEAD
         self.json_bytes = json_bytes
-        self.upload_message = (
-            f"The upload is too large: the limit is {upload_mb:g} MB per request "
-            "(SABIO_API__MAX_UPLOAD_MB)."
-        )
+        self.upload_message = upload_too_large(int(upload_mb * 2**20))
         self.json_message = f"The request is too large: the limit is {json_bytes} bytes."
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from api.errors import ApiError, PayloadTooLarge, UnsupportedMediaType
+from api.errors import ApiError, PayloadTooLarge, UnsupportedMediaType, upload_too_large
 from ingest.parse import SUPPORTED, sniff
 from rag.errors import ParseError
 
@@ -108,10 +108,7 @@ def _copy(src: BinaryIO, dest: Path, budget: int, limit: int) -> int:
         while block := src.read(1 << 20):
             size += len(block)
             if size > budget:
-                raise PayloadTooLarge(
-                    f"The upload is too large: the limit is {limit / 2**20:.3g} MB per request "
-                    "(SABIO_API__MAX_UPLOAD_MB)."
-                )
+                raise PayloadTooLarge(upload_too_large(limit))
             out.write(block)
     return size
 

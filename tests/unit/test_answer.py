@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from rag.answer import Answerer, AnswerSentence, _once, _split_answer, answer_json
+from rag.answer import Answer, Answerer, AnswerSentence, _once, _split_answer, answer_json
 from rag.evidence import ABSTAIN, SYSTEM, EvidenceSelector, messages
 from rag.generator import Message, RepetitionGuard
 from rag.retrieval import DocumentRouter, Searcher, make_retrievers
@@ -382,24 +382,31 @@ def test_evaluation_records_each_question(coll: Collection, embedder: FakeEmbedd
     assert not refused["answerable"] and refused["abstained"] and "token_f1" not in refused
 
 
+def replied(coll: Collection, embedder: FakeEmbedder, reply: str, question: str) -> Answer:
+    """The verified answer when the model replies `reply` to `question`."""
+    return answerer(coll, embedder, ScriptedGenerator(reply)).answer(question)
+
+
+def unsupported(a: Answer) -> bool:
+    return a.abstained and a.reason == "no sentence was supported"
+
+
 def test_a_figure_the_cited_passage_does_not_hold_is_unsupported(
     coll: Collection, embedder: FakeEmbedder
 ) -> None:
     question = "How often is the impeller seal replaced?"
     wrong = "Replace the impeller seal every 5000 operating hours [1]."
-    a = answerer(coll, embedder, ScriptedGenerator(wrong)).answer(question)
-    assert a.abstained and a.reason == "no sentence was supported"
+    assert unsupported(replied(coll, embedder, wrong, question))
     right = "Replace the impeller seal every 2000 operating hours [1]."
-    assert not answerer(coll, embedder, ScriptedGenerator(right)).answer(question).abstained
+    assert not replied(coll, embedder, right, question).abstained
 
 
 def test_a_heading_supports_no_statement(tmp_path: Path, embedder: FakeEmbedder) -> None:
     # "Galaxy S10" matches half of the claim's words, and the embedder finds them close; it
     # says nothing about what the phone weighs.
     c = one_passage(tmp_path, embedder, "Galaxy S10", "Galaxy S10\n\nCharge it before use.")
-    gen = ScriptedGenerator("Galaxy S10 weighs a lot [1].")
-    a = answerer(c, embedder, gen).answer("How much does the Galaxy S10 weigh?")
-    assert a.abstained and a.reason == "no sentence was supported"
+    claim = "Galaxy S10 weighs a lot [1]."
+    assert unsupported(replied(c, embedder, claim, "How much does the Galaxy S10 weigh?"))
 
 
 def test_a_name_alone_is_no_quote(tmp_path: Path, embedder: FakeEmbedder) -> None:
@@ -425,9 +432,8 @@ def test_what_an_answer_adds_to_the_question_must_be_in_the_passage_it_cites(
     # nowhere in the passage.
     question = "Who replaces the impeller seal every 2000 operating hours?"
     made_up = "Steve Jobs replaces the impeller seal every 2000 operating hours [1]."
-    a = answerer(coll, embedder, ScriptedGenerator(made_up)).answer(question)
-    assert a.abstained and a.reason == "no sentence was supported"
+    assert unsupported(replied(coll, embedder, made_up, question))
     # A verdict's own words ("Yes", "cannot") need not be in the passage.
     verdict = "Yes, the impeller seal is replaced every 2000 operating hours [1]."
     asked = "Is the impeller seal replaced every 2000 operating hours?"
-    assert not answerer(coll, embedder, ScriptedGenerator(verdict)).answer(asked).abstained
+    assert not replied(coll, embedder, verdict, asked).abstained
