@@ -9,6 +9,7 @@ weighted reciprocal rank, and (5) turns chunk ids into `Hit`s from the same snap
 
 from __future__ import annotations
 
+import itertools
 import re
 import time
 from collections.abc import Collection, Sequence
@@ -220,19 +221,50 @@ class DocumentRouter:
         the question names a document that is not in the collection (or not visible)."""
         if query.reference is None:
             return None
+        numbers = _numbers(query.reference)
         # Only a specific reference can be missing: "In the settings menu, ..." or "In case of
         # fire, ..." parse as references too, and must not make an answer abstain.
-        specific = len(content_words(query.reference)) >= self.specific_words
+        specific = len(content_words(query.reference)) >= self.specific_words or bool(numbers)
         # Only among the documents the caller may see: a forbidden document must not even
         # decide where a question goes (or it would shape, and so reveal, the results).
-        found = lexical.documents(snap.catalog.conn, query.reference, 2, query.documents)
+        found = lexical.documents(
+            snap.catalog.conn, query.reference, 5 if numbers else 2, query.documents
+        )
+        conn = snap.catalog.conn
+        if numbers:
+            # "the Galaxy Note 20 manual" is not the Galaxy S10 manual, nor "Amendment No. 3"
+            # Amendment No. 2, however many other words they share.
+            found = [f for f in found if numbers <= _ngrams(lexical.document_head(conn, f[0]))]
         if not found:
             return frozenset() if specific else None
-        head = lexical.document_head(snap.catalog.conn, found[0][0])
+        head = lexical.document_head(conn, found[0][0])
         if overlap(query.reference, head) < self.min_coverage:
             return frozenset() if specific else None
         clear = len(found) == 1 or found[0][1] >= self.margin * max(found[1][1], 1e-9)
         return frozenset([found[0][0]]) if clear else None
+
+
+def _numbers(reference: str) -> set[tuple[str, ...]]:
+    """The model, edition or version numbers of a reference that names a document ("the Galaxy
+    Note 20 manual": ("note", "20"); "the S10 manual": ("s10",)): a bare number goes with the
+    word before it ("No. 2"), unless that is a link word ("the 2019 lease"). None in a reference
+    that names no kind of document ("In section 5, ...")."""
+    if not re.search(rf"\b(?:{_KINDS})\b", reference, re.IGNORECASE):
+        return set()
+    words = re.findall(r"\w+", reference.lower())
+    return {
+        (words[i - 1], w) if w.isdigit() and i > 0 and words[i - 1] not in _LINK_WORDS else (w,)
+        for i, w in enumerate(words)
+        if any(c.isdigit() for c in w)
+    }
+
+
+_LINK_WORDS = frozenset(_LINKS.split("|"))
+
+
+def _ngrams(text: str) -> set[tuple[str, ...]]:
+    words = re.findall(r"\w+", text.lower())
+    return {(w,) for w in words} | set(itertools.pairwise(words))
 
 
 class Searcher:

@@ -148,6 +148,33 @@ def test_a_document_named_inside_the_question(coll: Collection, embedder: FakeEm
     assert vague.query.question == "Which law governs the signed service agreement?"
 
 
+def test_a_model_number_picks_its_own_manual(tmp_path: Path, embedder: FakeEmbedder) -> None:
+    """A manual of another model is not the one asked about, however many words they share."""
+    c = Store(tmp_path).open_or_create("manuals", embedder.model_id, embedder.dim)
+    battery = ["Charge the battery with the supplied cable.", "Hold the side key to restart."]
+    write(
+        c,
+        embedder,
+        [
+            make_doc("/m/s10.txt", "Galaxy S10 user manual", battery),
+            make_doc("/m/note10.txt", "Galaxy Note 10 user manual", battery),
+        ],
+    )
+    routed = Searcher(c, embedder, make_retrievers("hybrid"), router=DocumentRouter())
+
+    def ask(text: str) -> tuple[set[str], bool]:
+        r = routed.search(text, k=5)
+        return {h.source for h in r.hits} if r.routed else set(), r.unmatched
+
+    assert ask("How do I charge the Galaxy Note 10 user manual?") == ({"/m/note10.txt"}, False)
+    assert ask("In the Galaxy S10 user manual, how do I restart?") == ({"/m/s10.txt"}, False)
+    # Other models: not here, though "Galaxy", "Note" and "manual" are.
+    assert ask("How do I charge the battery according to the Galaxy Note 20 manual?")[1]
+    assert ask("In the iPhone 12 manual, how do I restart?")[1]
+    # A number that names no document is no reference to a missing one.
+    assert ask("In section 5, how do I restart?") == (set(), False)
+
+
 def test_no_route_when_no_document_stands_out(coll: Collection, embedder: FakeEmbedder) -> None:
     routed = Searcher(coll, embedder, make_retrievers("bm25"), router=DocumentRouter())
     result = routed.search("Which agreements can be terminated for convenience?", k=5)
