@@ -210,6 +210,7 @@ class Answerer:
         # Sentences made only of their source's header words: a heading ("Galaxy S10").
         headings = [not stems(s.text) - stems(header(src)) for src, s in pool]
         said = {src.n: porter_stems(src.text) for src in sources}
+        held = {src.n: _figures(src.text) for src in sources}
         known = porter_stems(shown) | porter_stems(_VERDICT)
         for i, (text, cited) in enumerate(claims):
             errors += sum(1 for n in cited if n not in by_n) + (not cited)
@@ -224,7 +225,7 @@ class Answerer:
                 # kilograms" close to "Galaxy S10").
                 0.0
                 if (heading and novel)
-                or figures - _figures(src.text)
+                or figures - held[src.n]
                 # What the answer adds must mostly be in the passage it cites: the embedder
                 # finds "The CEO of Samsung is Steve Jobs" close to '("Samsung")'.
                 or len(novel & said[src.n]) * 2 < len(novel)
@@ -445,9 +446,41 @@ _FIGURE = re.compile(r"\d+(?:[.,:/]\d+)*")
 _ENUMERATOR = re.compile(r"^\s*\d+[.)]\s+")
 
 
+_UNITS = ["two", "three", "four", "five", "six", "seven", "eight", "nine"]
+_TEENS = [
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+]
+_TENS = ["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
+# Numbers in words, as contracts write them ("five (5) years", "thirty-five days"); "one" only
+# in a compound: alone it is more often a pronoun ("no one", "the one you want") than a figure.
+_SPELLED = (
+    dict(zip(_UNITS, range(2, 10), strict=True))
+    | dict(zip(_TEENS, range(10, 20), strict=True))
+    | dict(zip(_TENS, range(20, 100, 10), strict=True))
+)
+_NUMBER_WORD = re.compile(
+    rf"\b(?:({'|'.join(_TENS)})[- ](one|{'|'.join(_UNITS)})|({'|'.join(_SPELLED)}))\b",
+    re.IGNORECASE,
+)
+
+
 def _figures(text: str) -> set[str]:
-    """The numbers a text states ("2.5", "16:9", "1,000" as "1000"), a list's "1. " aside."""
-    return {f.replace(",", "") for f in _FIGURE.findall(_ENUMERATOR.sub("", text))}
+    """The numbers a text states ("2.5", "16:9", "1,000" as "1000", "five" as "5",
+    "thirty-five" as "35"), a list's "1. " aside."""
+    text = _ENUMERATOR.sub("", text)
+    out = {f.replace(",", "") for f in _FIGURE.findall(text)}
+    for tens, unit, word in _NUMBER_WORD.findall(text.lower()):
+        out.add(str(_SPELLED[tens] + _SPELLED.get(unit, 1) if tens else _SPELLED[word]))
+    return out
 
 
 def _echoes(sources: list[Source]) -> set[str]:

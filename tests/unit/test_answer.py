@@ -9,7 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from rag.answer import Answer, Answerer, AnswerSentence, _once, _split_answer, answer_json
+from rag.answer import (
+    Answer,
+    Answerer,
+    AnswerSentence,
+    _figures,
+    _once,
+    _split_answer,
+    answer_json,
+)
 from rag.evidence import ABSTAIN, SYSTEM, EvidenceSelector, messages
 from rag.generator import Message, RepetitionGuard
 from rag.retrieval import DocumentRouter, Searcher, make_retrievers
@@ -399,6 +407,23 @@ def test_a_figure_the_cited_passage_does_not_hold_is_unsupported(
     assert unsupported(replied(coll, embedder, wrong, question))
     right = "Replace the impeller seal every 2000 operating hours [1]."
     assert not replied(coll, embedder, right, question).abstained
+
+
+def test_a_figure_in_words_is_a_figure(tmp_path: Path, embedder: FakeEmbedder) -> None:
+    c = one_passage(
+        tmp_path, embedder, "Term", "The term of this Agreement is ten (10) years from signing."
+    )
+    question = "How long is the term of this Agreement?"
+    assert unsupported(replied(c, embedder, "The term is five years from signing [1].", question))
+    assert not replied(c, embedder, "The term is ten years from signing [1].", question).abstained
+    assert _figures("thirty-five days, twenty one weeks, 2.5 kg, 1,000 units") == {
+        "35",
+        "21",
+        "2.5",
+        "1000",
+    }
+    # "one" alone is a pronoun more often than a figure; a list's "1. " is no figure.
+    assert _figures("1. Select the one you want.") == set()
 
 
 def test_a_heading_supports_no_statement(tmp_path: Path, embedder: FakeEmbedder) -> None:
