@@ -36,7 +36,7 @@ SUPPORTED = {
     ".txt": "text",
 }
 # Bumped whenever parsing or structure detection changes what a file turns into.
-PARSER_VERSION = "1"
+PARSER_VERSION = "2"  # 2: UTF-16 with a BOM, mostly-UTF-8 text, Markdown front matter
 _MAX_DOCX_UNZIPPED = 512 * 1024 * 1024
 _SKIP = {"Header", "Footer", "PageBreak", "PageNumber", "Image"}
 # The fast PDF path labels by position: a page that is one big text block comes out as a
