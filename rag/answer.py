@@ -198,8 +198,16 @@ class Answerer:
         dropped = errors = 0
         claims = _split_answer(raw, _echoes(sources))
         # Sources the model named without saying anything: cited by headings it copied, or by
-        # sentences that, like what they cite, only repeat the question and headers ("Settings.").
-        pointers = [] if claims else [n for _, numbers in _split_answer(raw) for n in numbers]
+        # sentences that, like what they cite, only repeat the question and headers, or copy a
+        # label of the passage ("Settings.").
+        pointers = [] if claims else _cited(raw)
+        # A copied heading names its own source, whatever the markers around it say: "[1]
+        # Scanning for channels [2]." points at [1] first. (Among sources of one heading, the
+        # ones the answer cites.)
+        cited_anywhere = set(_numbers(raw))
+        echoed = [n for n in _echoed(raw, sources) if n in cited_anywhere]
+        # Lines of a word or two in the passages: menu paths, labels ("Settings", "Try Now").
+        labels = {_flat(line) for src in sources for line in src.text.splitlines() if _short(line)}
         pool = [(src, s) for src in sources for s in src.sentences]
         # What the prompt showed besides the passages: the question and the sources' headers.
         shown = " ".join([asked, *(header(s) for s in sources)])
@@ -236,6 +244,9 @@ class Answerer:
             if not sentence.supported:
                 dropped += 1
                 continue
+            if _flat(text) in labels:
+                pointers += [c.n for c in sentence.citations]
+                continue
             if restates:
                 quoted = _quoted(sentence, shown)
                 if quoted is None:
@@ -243,8 +254,9 @@ class Answerer:
                     continue
                 sentence = quoted
             kept = _once(kept, sentence)
-        if not kept and pointers:
-            pointed = self._pointed(question, raw, pointers, by_n, timings, t0, bar)
+        # (Not when the model said something unsupported: a heading is then no answer.)
+        for named in ([] if dropped else echoed, pointers) if not kept else ():
+            pointed = self._pointed(question, raw, named, by_n, timings, t0, bar)
             if pointed is not None:
                 return pointed
         if not kept:
@@ -285,7 +297,7 @@ class Answerer:
         `bench/answers.sh` this answers S10 8 of 50 answerable questions, TV 4 of 65, CUAD 5 of
         60; most were abstentions before.)"""
         pointed = [by_n[n] for n in dict.fromkeys(pointers) if n in by_n]
-        if not pointed:
+        if not pointed:  # also when `pointers` is empty
             return None
         answer = self._extract(question, pointed, timings, t0, bar)
         if not answer.sentences:
@@ -484,9 +496,13 @@ def _figures(text: str) -> set[str]:
 
 
 def _echoes(sources: list[Source]) -> set[str]:
-    """Source headers and headings as they appear in the prompt: a small model copies them."""
-    out = {header(s) for s in sources}
-    out |= {h for s in sources for h in (s.hit.title, *s.hit.chunk.heading_path) if h.strip()}
+    """Source headers and headings as they appear in the prompt: a small model copies them,
+    sometimes with the label that opens the passage ("Checking signal strength Settings")."""
+    out: set[str] = set()
+    for s in sources:
+        names = {header(s), *(h for h in (s.hit.title, *s.hit.chunk.heading_path) if h.strip())}
+        first = s.text.strip().split("\n", 1)[0]
+        out |= names | ({f"{h} {first}" for h in names} if _short(first) else set())
     return {" ".join(e.split()).lower() for e in out}
 
 
@@ -598,6 +614,27 @@ def _is_echo(text: str, echoes: set[str]) -> bool:
     return flat in echoes or any(
         e and flat.startswith(e) and len(flat) <= len(e) + 2 for e in echoes
     )
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.lower().split()).strip(" .:;,")
+
+
+def _short(line: str) -> bool:
+    return 0 < len(line.split()) <= 2
+
+
+def _echoed(raw: str, sources: list[Source]) -> list[int]:
+    """The sources whose header or heading the answer copies, in its order."""
+    texts = _CITE.split(re.sub(r"^\s*sources?\s*:", "", raw, flags=re.IGNORECASE))[::2]
+    lines = [line for text in texts for line in text.splitlines() if line.strip(" .:;,")]
+    return list(
+        dict.fromkeys(s.n for line in lines for s in sources if _is_echo(line, _echoes([s])))
+    )
+
+
+def _cited(raw: str) -> list[int]:
+    return [n for _, numbers in _split_answer(raw) for n in numbers]
 
 
 def _numbers(text: str) -> list[int]:

@@ -462,3 +462,32 @@ def test_what_an_answer_adds_to_the_question_must_be_in_the_passage_it_cites(
     verdict = "Yes, the impeller seal is replaced every 2000 operating hours [1]."
     asked = "Is the impeller seal replaced every 2000 operating hours?"
     assert not replied(coll, embedder, verdict, asked).abstained
+
+
+def test_a_copied_heading_points_at_its_own_source(tmp_path: Path, embedder: FakeEmbedder) -> None:
+    """'[1] <heading of 1> [2].': the model named [1] by its heading; the marker after it
+    opens the next item of a list it did not write. A label copied from a passage
+    ("Settings") is no answer either: it points at its source."""
+    c = Store(tmp_path).open_or_create("tv", embedder.model_id, embedder.dim)
+    signal = "Settings\nSupport\nUse the signal strength meter to adjust the antenna for reception."
+    tests = "Settings\nSupport\nRun the picture test and the sound test to diagnose signal issues."
+    write(
+        c,
+        embedder,
+        [
+            make_doc("/m/signal.txt", "Checking signal strength", [signal]),
+            make_doc("/m/tests.txt", "Diagnosing the TV", [tests]),
+        ],
+    )
+    question = "How do I check the signal strength?"
+    given = answerer(c, embedder, None).answer(question, "extract").sources
+    n = {s.hit.source: s.n for s in given}
+    mine, other = n["/m/signal.txt"], n["/m/tests.txt"]
+    for reply in (
+        f"Sources: [{mine}] Checking signal strength [{other}].",
+        f"Sources:\n[{mine}] Checking signal strength\nSettings [{other}].",
+        f"[{mine}] Checking signal strength Settings [{other}].",
+    ):
+        a = replied(c, embedder, reply, question)
+        assert not a.abstained, reply
+        assert "antenna" in a.text and {x.n for s in a.sentences for x in s.citations} == {mine}
