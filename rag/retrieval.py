@@ -238,7 +238,9 @@ class DocumentRouter:
         if not found:
             return frozenset() if specific else None
         head = lexical.document_head(conn, found[0][0])
-        if overlap(query.reference, head) < self.min_coverage:
+        # A short reference must be all there: "In section 5, ..." is no document's name
+        # because one document's opening says "section".
+        if overlap(query.reference, head) < (self.min_coverage if specific else 1.0):
             return frozenset() if specific else None
         clear = len(found) == 1 or found[0][1] >= self.margin * max(found[1][1], 1e-9)
         return frozenset([found[0][0]]) if clear else None

@@ -158,6 +158,7 @@ def test_a_model_number_picks_its_own_manual(tmp_path: Path, embedder: FakeEmbed
         [
             make_doc("/m/s10.txt", "Galaxy S10 user manual", battery),
             make_doc("/m/note10.txt", "Galaxy Note 10 user manual", battery),
+            make_doc("/m/legal.txt", "Legal", ["Section 1. Read this section before use."]),
         ],
     )
     routed = Searcher(c, embedder, make_retrievers("hybrid"), router=DocumentRouter())
@@ -171,7 +172,8 @@ def test_a_model_number_picks_its_own_manual(tmp_path: Path, embedder: FakeEmbed
     # Other models: not here, though "Galaxy", "Note" and "manual" are.
     assert ask("How do I charge the battery according to the Galaxy Note 20 manual?")[1]
     assert ask("In the iPhone 12 manual, how do I restart?")[1]
-    # A number that names no document is no reference to a missing one.
+    # A number that names no document is no reference to a missing one, and a short
+    # reference must be all in a document's opening to pick it ("section", but not "5").
     assert ask("In section 5, how do I restart?") == (set(), False)
 
 
