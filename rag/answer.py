@@ -220,8 +220,14 @@ class Answerer:
         said = {src.n: porter_stems(src.text) for src in sources}
         held = {src.n: _figures(src.text) for src in sources}
         known = porter_stems(shown) | porter_stems(_VERDICT)
+        # A heading supports a yes/no verdict only by a word it shares with it beyond the
+        # document's name: "Non-Solicitation" does "Yes, there is a non-solicit clause";
+        # "OUTSOURCING AGREEMENT" does not "Yes, the Sykes agreement is governed by New York law".
+        verdict = _YES_NO.match(asked) is not None
+        titled = {src.n: stems(src.hit.title) for src in sources}
         for i, (text, cited) in enumerate(claims):
             errors += sum(1 for n in cited if n not in by_n) + (not cited)
+            words = stems(text)
             # What it says beyond the question and headers, a verdict's "yes" or "cannot" aside.
             novel = porter_stems(text) - known
             figures = _figures(text)
@@ -232,7 +238,9 @@ class Answerer:
                 # figure it does not hold (the embedder finds "Galaxy S10 weighs 2.5
                 # kilograms" close to "Galaxy S10").
                 0.0
-                if (heading and novel)
+                if (
+                    heading and (novel or (verdict and not (words & stems(s.text)) - titled[src.n]))
+                )
                 or figures - held[src.n]
                 # What the answer adds must mostly be in the passage it cites: the embedder
                 # finds "The CEO of Samsung is Steve Jobs" close to '("Samsung")'.

@@ -491,3 +491,26 @@ def test_a_copied_heading_points_at_its_own_source(tmp_path: Path, embedder: Fak
         a = replied(c, embedder, reply, question)
         assert not a.abstained, reply
         assert "antenna" in a.text and {x.n for s in a.sentences for x in s.citations} == {mine}
+
+
+def test_a_heading_supports_a_verdict_only_by_what_it_names(
+    tmp_path: Path, embedder: FakeEmbedder
+) -> None:
+    # The document's name says nothing about its governing law, however close (here: a low
+    # support bar standing for the embedder's closeness to short lines).
+    body = "SYKES OUTSOURCING AGREEMENT\n\nNON-SOLICITATION\n\nThe Vendor shall keep records."
+    c = one_passage(tmp_path, embedder, "Sykes outsourcing agreement", body)
+
+    def verdict(question: str, reply: str) -> Answer:
+        return answerer(c, embedder, ScriptedGenerator(reply), sup=0.3).answer(question)
+
+    law = verdict(
+        "Is the Sykes outsourcing agreement governed by New York law?",
+        "Yes, the Sykes outsourcing agreement is governed by New York law [1].",
+    )
+    assert unsupported(law)
+    clause = verdict(
+        "Is there a non-solicitation clause in the Sykes outsourcing agreement?",
+        "Yes, there is a non-solicitation clause [1].",
+    )
+    assert not clause.abstained
