@@ -196,7 +196,8 @@ class Answerer:
             )
         kept: list[AnswerSentence] = []
         dropped = errors = 0
-        claims = _split_answer(raw, _echoes(sources))
+        echoes = {src.n: _echoes([src]) for src in sources}
+        claims = _split_answer(raw, set().union(*echoes.values()))
         # Sources the model named without saying anything: cited by headings it copied, or by
         # sentences that, like what they cite, only repeat the question and headers, or copy a
         # label of the passage ("Settings.").
@@ -205,7 +206,7 @@ class Answerer:
         # Scanning for channels [2]." points at [1] first. (Among sources of one heading, the
         # ones the answer cites.)
         cited_anywhere = set(_numbers(raw))
-        echoed = [n for n in _echoed(raw, sources) if n in cited_anywhere]
+        echoed = [n for n in _echoed(raw, echoes) if n in cited_anywhere]
         # Lines of a word or two in the passages: menu paths, labels ("Settings", "Try Now").
         labels = {_flat(line) for src in sources for line in src.text.splitlines() if _short(line)}
         pool = [(src, s) for src in sources for s in src.sentences]
@@ -215,8 +216,9 @@ class Answerer:
         if claims and pool:
             vecs = self.embedder.embed([t for t, _ in claims])
             dense = vecs @ self.embedder.embed([s.text for _, s in pool]).T
+        words_of = [stems(s.text) for _, s in pool]
         # Sentences made only of their source's header words: a heading ("Galaxy S10").
-        headings = [not stems(s.text) - stems(header(src)) for src, s in pool]
+        headings = [not w - stems(header(src)) for (src, _), w in zip(pool, words_of, strict=True)]
         said = {src.n: porter_stems(src.text) for src in sources}
         held = {src.n: _figures(src.text) for src in sources}
         known = porter_stems(shown) | porter_stems(_VERDICT)
@@ -238,15 +240,13 @@ class Answerer:
                 # figure it does not hold (the embedder finds "Galaxy S10 weighs 2.5
                 # kilograms" close to "Galaxy S10").
                 0.0
-                if (
-                    heading and (novel or (verdict and not (words & stems(s.text)) - titled[src.n]))
-                )
+                if (heading and (novel or (verdict and not (words & w) - titled[src.n])))
                 or figures - held[src.n]
                 # What the answer adds must mostly be in the passage it cites: the embedder
                 # finds "The CEO of Samsung is Steve Jobs" close to '("Samsung")'.
                 or len(novel & said[src.n]) * 2 < len(novel)
                 else max(overlap(text, s.text), float(d))
-                for (src, s), d, heading in zip(pool, dense[i], headings, strict=True)
+                for (src, s), d, heading, w in zip(pool, dense[i], headings, words_of, strict=True)
             ]
             sentence = self._support(text, pool, scores, set(cited))
             if not sentence.supported:
@@ -359,7 +359,7 @@ class Answerer:
             # Rather a statement than a heading, and rather than a bare name ("Galaxy S10e").
             return max(
                 s.sentences,
-                key=lambda x: (bool(stems(x.text) - known), len(x.text.split()) > 2, x.score),
+                key=lambda x: (bool(stems(x.text) - known), not _short(x.text), x.score),
             )
 
         picks: list[tuple[Source, Sentence]] = []
@@ -373,7 +373,7 @@ class Answerer:
             AnswerSentence(sent.text, (_citation(src, sent),), sent.score, True, verbatim=True)
             for src, sent in picks
             # A name or a label ("Galaxy S10e") is no answer, however close to the question.
-            if sent.score >= bar and len(sent.text.split()) > 2
+            if sent.score >= bar and not _short(sent.text)
         ]
         timings["total_s"] = time.perf_counter() - t0
         text = " ".join(f"{s.text} [{s.citations[0].n}]" for s in sentences)
@@ -632,12 +632,13 @@ def _short(line: str) -> bool:
     return 0 < len(line.split()) <= 2
 
 
-def _echoed(raw: str, sources: list[Source]) -> list[int]:
-    """The sources whose header or heading the answer copies, in its order."""
+def _echoed(raw: str, echoes: dict[int, set[str]]) -> list[int]:
+    """The sources whose header or heading (`echoes`, by source number) the answer copies, in
+    its order."""
     texts = _CITE.split(re.sub(r"^\s*sources?\s*:", "", raw, flags=re.IGNORECASE))[::2]
     lines = [line for text in texts for line in text.splitlines() if line.strip(" .:;,")]
     return list(
-        dict.fromkeys(s.n for line in lines for s in sources if _is_echo(line, _echoes([s])))
+        dict.fromkeys(n for line in lines for n, own in echoes.items() if _is_echo(line, own))
     )
 
 

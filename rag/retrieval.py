@@ -227,17 +227,15 @@ class DocumentRouter:
         specific = len(content_words(query.reference)) >= self.specific_words or bool(numbers)
         # Only among the documents the caller may see: a forbidden document must not even
         # decide where a question goes (or it would shape, and so reveal, the results).
-        found = lexical.documents(
-            snap.catalog.conn, query.reference, 5 if numbers else 2, query.documents
-        )
         conn = snap.catalog.conn
-        if numbers:
-            # "the Galaxy Note 20 manual" is not the Galaxy S10 manual, nor "Amendment No. 3"
-            # Amendment No. 2, however many other words they share.
-            found = [f for f in found if numbers <= _ngrams(lexical.document_head(conn, f[0]))]
+        found = lexical.documents(conn, query.reference, 5 if numbers else 2, query.documents)
+        heads = {d: lexical.document_head(conn, d) for d, _ in found}
+        # "the Galaxy Note 20 manual" is not the Galaxy S10 manual, nor "Amendment No. 3"
+        # Amendment No. 2, however many other words they share.
+        found = [f for f in found if numbers <= _ngrams(heads[f[0]])]
         if not found:
             return frozenset() if specific else None
-        head = lexical.document_head(conn, found[0][0])
+        head = heads[found[0][0]]
         # A short reference must be all there: "In section 5, ..." is no document's name
         # because one document's opening says "section".
         if overlap(query.reference, head) < (self.min_coverage if specific else 1.0):
