@@ -227,12 +227,17 @@ class Answerer:
         # "OUTSOURCING AGREEMENT" does not "Yes, the Sykes agreement is governed by New York law".
         verdict = _YES_NO.match(asked) is not None
         titled = {src.n: stems(src.hit.title) for src in sources}
+        # Names a yes/no question asks about ("Is it governed by New York law?"): an answer that
+        # affirms one cites a passage that holds it, not the preamble that names the parties.
+        asking = _names(asked) if verdict else set()
+        holds = {src.n: _words(f"{header(src)} {src.text}") for src in sources}
         for i, (text, cited) in enumerate(claims):
             errors += sum(1 for n in cited if n not in by_n) + (not cited)
             words = stems(text)
             # What it says beyond the question and headers, a verdict's "yes" or "cannot" aside.
             novel = porter_stems(text) - known
             figures = _figures(text)
+            affirms = set() if _DENIAL.search(text) else asking & _words(text)
             restates = _restates(text, asked, shown)
             scores = [
                 # A heading supports no statement (it may a verdict: CUAD's "There is a
@@ -242,6 +247,7 @@ class Answerer:
                 0.0
                 if (heading and (novel or (verdict and not (words & w) - titled[src.n])))
                 or figures - held[src.n]
+                or affirms - holds[src.n]
                 # What the answer adds must mostly be in the passage it cites: the embedder
                 # finds "The CEO of Samsung is Steve Jobs" close to '("Samsung")'.
                 or len(novel & said[src.n]) * 2 < len(novel)
@@ -369,8 +375,16 @@ class Answerer:
             if (flat := " ".join(sent.text.split())) not in seen and len(picks) < 2:
                 seen.add(flat)
                 picks.append((src, sent))
+        # The answer reads as prose (a menu path laid out a line per step is one line); the
+        # citation's quote keeps the passage's own layout.
         sentences = [
-            AnswerSentence(sent.text, (_citation(src, sent),), sent.score, True, verbatim=True)
+            AnswerSentence(
+                " ".join(sent.text.split()),
+                (_citation(src, sent),),
+                sent.score,
+                True,
+                verbatim=True,
+            )
             for src, sent in picks
             # A name or a label ("Galaxy S10e") is no answer, however close to the question.
             if sent.score >= bar and not _short(sent.text)
@@ -501,6 +515,20 @@ def _figures(text: str) -> set[str]:
     for tens, unit, word in _NUMBER_WORD.findall(text.lower()):
         out.add(str(_SPELLED[tens] + _SPELLED.get(unit, 1) if tens else _SPELLED[word]))
     return out
+
+
+_NAME = re.compile(r"(?<=[\w,;:()\"'] )[A-Z][\w'-]*")  # capitalised, not a sentence's first word
+_DENIAL = re.compile(r"\b(?:no|not|never|cannot|none|neither|nor)\b|n't\b", re.IGNORECASE)
+
+
+def _names(text: str) -> set[str]:
+    """The capitalised words of a text that do not open a sentence ("New", "York", "Florida"),
+    lowercased; "I" aside."""
+    return {m.lower() for m in _NAME.findall(text) if len(m) > 1}
+
+
+def _words(text: str) -> set[str]:
+    return set(re.findall(r"[\w'-]+", text.lower()))
 
 
 def _echoes(sources: list[Source]) -> set[str]:

@@ -514,3 +514,35 @@ def test_a_heading_supports_a_verdict_only_by_what_it_names(
         "Yes, there is a non-solicitation clause [1].",
     )
     assert not clause.abstained
+
+
+def test_a_verdict_affirming_a_name_cites_a_passage_that_holds_it(
+    tmp_path: Path, embedder: FakeEmbedder
+) -> None:
+    # The preamble names the agreement and its parties, and is close to the question by
+    # them; it says nothing of New York.
+    preamble = (
+        "This Outsourcing Agreement is made by Sykes HealthPlan Services, Inc., a Florida "
+        "corporation, and HealthPlan Services, Inc. This Agreement is governed by its terms."
+    )
+    c = one_passage(tmp_path, embedder, "Sykes outsourcing agreement", preamble)
+
+    def verdict(question: str, reply: str) -> Answer:
+        return answerer(c, embedder, ScriptedGenerator(reply), sup=0.3).answer(question)
+
+    ny = "Is this Agreement governed by New York law?"
+    assert unsupported(verdict(ny, "Yes, this Agreement is governed by New York law [1]."))
+    # What the passage holds may be affirmed; a denial need not find the name it denies.
+    fl = "Is this Agreement made by a Florida corporation?"
+    assert not verdict(fl, "Yes, this Agreement is made by a Florida corporation [1].").abstained
+    assert not verdict(ny, "No, this Agreement is not governed by New York law [1].").abstained
+
+
+def test_an_extract_answer_reads_as_one_line(tmp_path: Path, embedder: FakeEmbedder) -> None:
+    body = "Settings\nSupport\nSelf Diagnosis\nSignal Information shows the signal strength."
+    c = one_passage(tmp_path, embedder, "Signal", body)
+    a = answerer(c, embedder, None).answer("How do I see the signal strength?", "extract")
+    (s,) = a.sentences
+    assert "\n" not in a.text and "\n" not in s.text
+    assert "Self Diagnosis Signal Information shows the signal strength." in s.text
+    assert "Self Diagnosis\nSignal" in s.citations[0].quote  # the passage's own layout
