@@ -507,11 +507,23 @@ _NUMBER_WORD = re.compile(
 )
 
 
+# A sum of money or a percentage: "$25,000", "USD 25,000", "25,000 dollars", "5%", "5 percent".
+_MONEY = re.compile(
+    r"(?:[$€£]|\b(?:USD|US\$|EUR|GBP)\s?)\s*(\d+(?:[.,]\d+)*)"
+    r"|(\d+(?:[.,]\d+)*)\s*(?:dollars|euros|pounds|USD|EUR|GBP)\b",
+    re.IGNORECASE,
+)
+_PERCENT = re.compile(r"(\d+(?:[.,]\d+)*)\s*(?:%|percent\b|per cent\b)", re.IGNORECASE)
+
+
 def _figures(text: str) -> set[str]:
     """The numbers a text states ("2.5", "16:9", "1,000" as "1000", "five" as "5",
-    "thirty-five" as "35"), a list's "1. " aside."""
+    "thirty-five" as "35"), a list's "1. " aside; a sum of money or a percentage also as
+    what it is ("$25000", "5%"), so that "$25,000" is not "25,000 shares"."""
     text = _ENUMERATOR.sub("", text)
     out = {f.replace(",", "") for f in _FIGURE.findall(text)}
+    out |= {"$" + (a or b).replace(",", "") for a, b in _MONEY.findall(text)}
+    out |= {f.replace(",", "") + "%" for f in _PERCENT.findall(text)}
     for tens, unit, word in _NUMBER_WORD.findall(text.lower()):
         out.add(str(_SPELLED[tens] + _SPELLED.get(unit, 1) if tens else _SPELLED[word]))
     return out

@@ -546,3 +546,20 @@ def test_an_extract_answer_reads_as_one_line(tmp_path: Path, embedder: FakeEmbed
     assert "\n" not in a.text and "\n" not in s.text
     assert "Self Diagnosis Signal Information shows the signal strength." in s.text
     assert "Self Diagnosis\nSignal" in s.citations[0].quote  # the passage's own layout
+
+
+def test_a_sum_of_money_is_not_a_count_of_shares(tmp_path: Path, embedder: FakeEmbedder) -> None:
+    grant = "The Company shall issue to the Consultant 25,000 shares of common stock."
+    c = one_passage(tmp_path, embedder, "Consulting agreement", grant)
+    question = "What does the Company issue to the Consultant?"
+    money = "The Company shall issue to the Consultant $25,000 of common stock [1]."
+    assert unsupported(replied(c, embedder, money, question))
+    shares = "The Company shall issue to the Consultant 25,000 shares of common stock [1]."
+    assert not replied(c, embedder, shares, question).abstained
+    assert _figures("Ten Dollars ($10.00), USD 5, 7 euros, 3% and 4 percent") >= {
+        "$10.00",
+        "$5",
+        "$7",
+        "3%",
+        "4%",
+    }
