@@ -228,6 +228,15 @@ class DocumentRouter:
         # Only among the documents the caller may see: a forbidden document must not even
         # decide where a question goes (or it would shape, and so reveal, the results).
         conn = snap.catalog.conn
+        # "the Roku manual", "the iPhone manual": a short reference whose name no document here
+        # holds anywhere names a document that is not here. (A longer one is judged by how
+        # much of it a document's opening holds, below.)
+        if not specific and any(
+            not lexical.chunks(conn, name, 1, query.documents, match=f'"{name}"')
+            and not lexical.documents(conn, name, 1, query.documents)
+            for name in _names(query.reference)
+        ):
+            return frozenset()
         found = lexical.documents(conn, query.reference, 5 if numbers else 2, query.documents)
         heads = {d: lexical.document_head(conn, d) for d, _ in found}
         # "the Galaxy Note 20 manual" is not the Galaxy S10 manual, nor "Amendment No. 3"
@@ -260,6 +269,16 @@ def _numbers(reference: str) -> set[tuple[str, ...]]:
 
 
 _LINK_WORDS = frozenset(_LINKS.split("|"))
+
+
+def _names(reference: str) -> set[str]:
+    """The proper names of a reference that names a kind of document: its words with a capital
+    letter ("Roku", "iPhone", "LG"), lowercased, the kind ("Manual") aside. None in "the user
+    manual", or in a reference that names no kind of document ("In Windows, ...")."""
+    if not re.search(rf"\b(?:{_KINDS})\b", reference, re.IGNORECASE):
+        return set()
+    capitalised = " ".join(w for w in re.findall(r"[\w'-]+", reference) if w != w.lower())
+    return {w for w in content_words(capitalised) if len(w) > 1 and not re.fullmatch(_KINDS, w)}
 
 
 def _ngrams(text: str) -> set[tuple[str, ...]]:

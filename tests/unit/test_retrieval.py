@@ -175,6 +175,19 @@ def test_a_model_number_picks_its_own_manual(tmp_path: Path, embedder: FakeEmbed
     # A number that names no document is no reference to a missing one, and a short
     # reference must be all in a document's opening to pick it ("section", but not "5").
     assert ask("In section 5, how do I restart?") == (set(), False)
+    # A maker or model name that no document here holds, in a short reference.
+    assert ask("According to the Roku manual, how do I restart?")[1]
+    assert ask("In the iPhone manual, how do I charge the battery?")[1]
+    # Names that are here, or no name at all: searched everywhere as before.
+    assert ask("According to the Galaxy manual, how do I restart?") == (set(), False)
+    assert ask("In the user manual, how do I restart?") == (set(), False)
+    # The name must be in a document the caller may see: in a forbidden one it does not count
+    # (nor reveal that it is there).
+    write(c, embedder, [make_doc("/m/roku.txt", "Roku streaming stick manual", battery)])
+    rows = {src: f.rowid for src, f in c.catalog().stored_files().items()}
+    roku = "According to the Roku manual, how do I restart?"
+    assert ask(roku) == ({"/m/roku.txt"}, False)
+    assert routed.search(roku, 5, {rows["/m/s10.txt"]}).unmatched
 
 
 def test_no_route_when_no_document_stands_out(coll: Collection, embedder: FakeEmbedder) -> None:
