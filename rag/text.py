@@ -11,11 +11,22 @@ from rag.lexical import content_words
 
 @functools.cache
 def sentence_splitter() -> Callable[[str], list[str]]:
-    """NLTK punkt via llama-index (its data ships inside llama-index-core, no download). The
-    pieces concatenate back to the input exactly, so offsets are running sums."""
-    from llama_index.core.node_parser.text.utils import split_by_sentence_tokenizer
+    """NLTK punkt with its default parameters (no data to load), split as llama-index's
+    SentenceSplitter splits (`split_by_sentence_tokenizer`): each piece runs to where the next
+    sentence starts, so the pieces concatenate back to the input exactly and offsets are
+    running sums. Called here directly: importing llama-index for it cost every `rag ask`
+    process 1.6 s (tests/unit/test_chunk.py holds the two to the same pieces)."""
+    from nltk.tokenize.punkt import PunktSentenceTokenizer
 
-    return split_by_sentence_tokenizer()
+    tokenizer = PunktSentenceTokenizer()
+
+    def split(text: str) -> list[str]:
+        starts = [a for a, _ in tokenizer.span_tokenize(text)]
+        if not starts:
+            return []
+        return [text[a:b] for a, b in zip(starts, [*starts[1:], len(text)], strict=True)]
+
+    return split
 
 
 def sentence_spans(text: str, short: int = 200) -> list[tuple[int, int]]:
