@@ -437,3 +437,18 @@ def test_the_sentence_splitter_splits_as_llama_index_does() -> None:
     for text in texts:
         assert ours(text) == theirs(text)
         assert "".join(ours(text)).strip() == text.strip()
+
+
+def test_optional_backends_are_kept_out_of_the_splitter_only() -> None:
+    import importlib
+    import sys
+
+    from rag.text import _unimportable
+
+    sys.modules.pop("colorsys", None)
+    json_module = sys.modules["json"]
+    with _unimportable("colorsys", "json"):
+        with pytest.raises(ImportError):
+            importlib.import_module("colorsys")
+        assert importlib.import_module("json") is json_module  # imported already: untouched
+    assert importlib.import_module("colorsys").rgb_to_hsv(1, 0, 0) == (0.0, 1.0, 1)
