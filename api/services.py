@@ -114,7 +114,7 @@ class Services:
         emb = wiring.embedder(settings)
         if isinstance(emb, LazyEmbedder):
             emb.load()
-        # The sentence splitter (nltk punkt) takes ~2 s to import: evidence
+        # The sentence splitter (nltk punkt) takes ~0.2 s to import: evidence
         # selection needs it on every answer, so the first one would pay it.
         sentence_splitter()
         return cls(settings, emb, wiring.generator(settings))
