@@ -36,7 +36,9 @@ SUPPORTED = {
     ".txt": "text",
 }
 # Bumped whenever parsing or structure detection changes what a file turns into.
-PARSER_VERSION = "2"  # 2: UTF-16 with a BOM, mostly-UTF-8 text, Markdown front matter
+PARSER_VERSION = (
+    "3"  # 2: UTF-16 with a BOM, mostly-UTF-8 text, Markdown front matter; 3: table rows
+)
 _MAX_DOCX_UNZIPPED = 512 * 1024 * 1024
 _SKIP = {"Header", "Footer", "PageBreak", "PageNumber", "Image"}
 # The fast PDF path labels by position: a page that is one big text block comes out as a
@@ -134,7 +136,7 @@ def _partition(kind: str, **kwargs: Any) -> list[Any]:
 
 
 def _blocks(elements: list[Any], structured: bool) -> list[_Block]:
-    out = []
+    out: list[_Block] = []
     for el in elements:
         category = type(el).__name__
         text = (el.text or "").strip()
@@ -146,7 +148,53 @@ def _blocks(elements: list[Any], structured: bool) -> list[_Block]:
         depth = el.metadata.category_depth if kind is ElementKind.TITLE and structured else None
         if kind is ElementKind.TITLE and depth is None:
             kind = ElementKind.TEXT  # a heuristic "title", not a real heading
-        out.append(_Block(text, kind, el.metadata.page_number, depth))
+        page = el.metadata.page_number
+        rows = _table_rows(getattr(el.metadata, "text_as_html", None) or "")
+        if kind is ElementKind.TABLE and rows:
+            out.extend(_Block(row, kind, page, None) for row in rows)
+        else:
+            out.append(_Block(text, kind, page, depth))
+    return out
+
+
+def _table_rows(markup: str) -> list[str]:
+    """A table's rows, each a paragraph of its own, so that a row is read, found and cited
+    whole: "Battery: 3400 mAh"; under a header of three or more columns, each cell with its
+    column's name ("Model: S10e | Battery: 3100 mAh | Weight: 150 g"). unstructured gives a
+    table's text as one run of words ("Item Value Battery 3400 mAh Weight 157 g"), where no one
+    can tell which value is whose. Empty for a table used for layout (a note beside an icon:
+    no two rows of two cells), which stays the text it is."""
+    if "<t" not in markup:
+        return []
+    import lxml.html
+
+    try:
+        table = lxml.html.fromstring(markup)
+    except (ValueError, lxml.etree.ParserError):
+        return []
+    rows, marked = [], []
+    for tr in table.iter("tr"):
+        cells = [c for c in tr if c.tag in ("td", "th")]
+        texts = [" ".join(c.text_content().split()) for c in cells]
+        if any(texts):
+            rows.append(texts)
+            marked.append([c.tag == "th" for c in cells])
+    if sum(len([t for t in r if t]) >= 2 for r in rows) < 2:
+        return []
+    # The header: a first row of <th> cells; where no cell is marked (Word tables), a first
+    # row of labels over rows with figures ("Model | Battery" over "S10e | 3100 mAh").
+    figures = [any(re.search(r"\d", t) for t in r) for r in rows]
+    header = all(marked[0]) if any(map(any, marked)) else not figures[0] and any(figures[1:])
+    names = rows[0] if header and len(rows[0]) >= 3 else None
+    out = []
+    for row in rows[1:] if names else rows:
+        cells = [t for t in row if t]
+        if names and len(row) == len(names):
+            out.append(" | ".join(f"{n}: {t}" for n, t in zip(names, row, strict=True) if t))
+        elif len(cells) == 2 and not (header and row is rows[0]):
+            out.append(f"{cells[0]}: {cells[1]}")
+        else:
+            out.append(" | ".join(cells))
     return out
 
 

@@ -181,3 +181,41 @@ def test_a_moved_file_keeps_its_groups_and_its_vectors(world: World) -> None:
     groups = world.collection.catalog().acl_groups()
     assert groups[document_id(added.source)] == ("support",)
     assert document_id(str(world.docs / name)) not in groups
+
+
+def test_a_table_row_is_a_passage_of_its_own_in_every_format(tmp_path: Path) -> None:
+    """unstructured gives a table as one run of words ("Model Battery S10e 3100 mAh S10 ...");
+    each row is a paragraph here, its cells named by the header."""
+    import docx
+
+    from ingest.parse import parse_file
+
+    rows = [
+        ("Model", "Battery", "Weight"),
+        ("S10e", "3100 mAh", "150 g"),
+        ("S10", "3400 mAh", "157 g"),
+    ]
+    md = (
+        "# Specs\n\n| "
+        + " |\n| ".join([" | ".join(rows[0]), "---|---|---", *(" | ".join(r) for r in rows[1:])])
+        + " |\n"
+    )
+    (tmp_path / "specs.md").write_text(md)
+    cells = "".join(
+        "<tr>" + "".join(f"<{t}>{c}</{t}>" for c in r) + "</tr>"
+        for r, t in zip(rows, ("th", "td", "td"), strict=True)
+    )
+    (tmp_path / "specs.html").write_text(
+        f"<html><body><h1>Specs</h1><table>{cells}</table></body></html>"
+    )
+    document = docx.Document()
+    table = document.add_table(rows=3, cols=3)
+    for i, r in enumerate(rows):
+        for j, c in enumerate(r):
+            table.cell(i, j).text = c
+    document.save(str(tmp_path / "specs.docx"))
+    for name in ("specs.md", "specs.html", "specs.docx"):
+        parsed = parse_file(tmp_path / name)
+        paragraphs = parsed.text.split("\n\n")
+        assert "Model: S10e | Battery: 3100 mAh | Weight: 150 g" in paragraphs, name
+        assert "Model: S10 | Battery: 3400 mAh | Weight: 157 g" in paragraphs, name
