@@ -147,6 +147,27 @@ def documents(
     return [(int(r[0]), -float(r[1])) for r in rows]
 
 
+def mentions(conn: sqlite3.Connection, word: str, documents: Collection[int] | None = None) -> bool:
+    """Whether a word, or a word it begins ("GSV" of "GSVINC"), is in any chunk or document
+    title (among `documents`)."""
+    match = f'"{word.replace(chr(34), "")}"*'
+    if documents is not None and not documents:
+        return False
+    where, args = _restrict("rowid IN (SELECT id FROM chunks WHERE document", documents)
+    where = where + ")" if where else ""
+    if conn.execute(
+        f"SELECT 1 FROM chunks_fts WHERE chunks_fts MATCH ?{where} LIMIT 1", (match, *args)
+    ).fetchone():
+        return True
+    where, args = _restrict("rowid", documents)
+    return bool(
+        conn.execute(
+            f"SELECT 1 FROM documents_fts WHERE documents_fts MATCH ?{where} LIMIT 1",
+            (match, *args),
+        ).fetchone()
+    )
+
+
 def document_head(conn: sqlite3.Connection, rowid: int) -> str:
     """The title and opening a document is routed by."""
     row = conn.execute("SELECT title, head FROM documents_fts WHERE rowid = ?", (rowid,)).fetchone()

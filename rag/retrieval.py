@@ -229,12 +229,11 @@ class DocumentRouter:
         # decide where a question goes (or it would shape, and so reveal, the results).
         conn = snap.catalog.conn
         # "the Roku manual", "the iPhone manual": a short reference whose name no document here
-        # holds anywhere names a document that is not here. (A longer one is judged by how
+        # holds anywhere (nor its file name: "the GSV agreement" of GSVINC_...PDF) names a
+        # document that is not here. (A longer one is judged by how
         # much of it a document's opening holds, below.)
         if not specific and any(
-            not lexical.chunks(conn, name, 1, query.documents, match=f'"{name}"')
-            and not lexical.documents(conn, name, 1, query.documents)
-            for name in _names(query.reference)
+            not lexical.mentions(conn, name, query.documents) for name in _names(query.reference)
         ):
             return frozenset()
         found = lexical.documents(conn, query.reference, 5 if numbers else 2, query.documents)
