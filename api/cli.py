@@ -53,8 +53,8 @@ def serve(
     )
 
 
-def _keys_file() -> Path:
-    return Settings().index_dir / "keys.sqlite"
+def _keys_file(index: Path | None = None) -> Path:
+    return (Settings().index_dir if index is None else index) / "keys.sqlite"
 
 
 def _store() -> KeyStore:
@@ -76,8 +76,8 @@ def create(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Create a key. It is printed once and never stored: keep it now."""
-    key, secret = _store().create(name, role, collection or [], group or [])
     index = Settings().index_dir
+    key, secret = KeyStore(_keys_file(index)).create(name, role, collection or [], group or [])
     unknown = [c for c in key.collections if c != "*" and not (index / c).is_dir()]
     if unknown:  # allowed (a key may come before its collection), but maybe a typo
         err.print(escape(f"note: no collection named {', '.join(unknown)} in {index} yet"))
