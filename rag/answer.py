@@ -45,6 +45,7 @@ class Citation:
 class AnswerSentence:
     text: str
     citations: tuple[Citation, ...]
+    # How well the cited passage supports the sentence, 0 to 1; 1 for a verbatim quote.
     support: float
     supported: bool
     # The sentence is the cited passage's own words (extract mode, or a generated sentence
@@ -381,7 +382,7 @@ class Answerer:
             AnswerSentence(
                 " ".join(sent.text.split()),
                 (_citation(src, sent),),
-                sent.score,
+                1.0,  # its own words: fully supported (its relevance chose it)
                 True,
                 verbatim=True,
             )

@@ -543,7 +543,7 @@ def test_an_extract_answer_reads_as_one_line(tmp_path: Path, embedder: FakeEmbed
     c = one_passage(tmp_path, embedder, "Signal", body)
     a = answerer(c, embedder, None).answer("How do I see the signal strength?", "extract")
     (s,) = a.sentences
-    assert "\n" not in a.text and "\n" not in s.text
+    assert "\n" not in a.text and "\n" not in s.text and s.support == 1.0
     assert "Self Diagnosis Signal Information shows the signal strength." in s.text
     assert "Self Diagnosis\nSignal" in s.citations[0].quote  # the passage's own layout
 
