@@ -521,13 +521,17 @@ def _figures(text: str) -> set[str]:
     """The numbers a text states ("2.5", "16:9", "1,000" as "1000", "five" as "5",
     "thirty-five" as "35"), a list's "1. " aside; a sum of money or a percentage also as
     what it is ("$25000", "5%"), so that "$25,000" is not "25,000 shares"."""
-    text = _ENUMERATOR.sub("", text)
+    # Numbers in words become digits first: "five percent" is "5%", as "5 percent" is.
+    text = _NUMBER_WORD.sub(_digits, _ENUMERATOR.sub("", text))
     out = {f.replace(",", "") for f in _FIGURE.findall(text)}
     out |= {"$" + (a or b).replace(",", "") for a, b in _MONEY.findall(text)}
     out |= {f.replace(",", "") + "%" for f in _PERCENT.findall(text)}
-    for tens, unit, word in _NUMBER_WORD.findall(text.lower()):
-        out.add(str(_SPELLED[tens] + _SPELLED.get(unit, 1) if tens else _SPELLED[word]))
     return out
+
+
+def _digits(m: re.Match[str]) -> str:
+    tens, unit, word = (g.lower() if g else g for g in m.groups())
+    return str(_SPELLED[tens] + _SPELLED.get(unit, 1) if tens else _SPELLED[word])
 
 
 _NAME = re.compile(r"(?<=[\w,;:()\"'] )[A-Z][\w'-]*")  # capitalised, not a sentence's first word
@@ -537,11 +541,16 @@ _DENIAL = re.compile(r"\b(?:no|not|never|cannot|none|neither|nor)\b|n't\b", re.I
 def _names(text: str) -> set[str]:
     """The capitalised words of a text that do not open a sentence ("New", "York", "Florida"),
     lowercased; "I" aside."""
-    return {m.lower() for m in _NAME.findall(text) if len(m) > 1}
+    return {_word(m) for m in _NAME.findall(text) if len(m) > 1}
 
 
 def _words(text: str) -> set[str]:
-    return set(re.findall(r"[\w'-]+", text.lower()))
+    return {_word(w) for w in re.findall(r"[\w'-]+", text)}
+
+
+def _word(w: str) -> str:
+    """Lowercased, without a possessive: "Samsung's" is "samsung"."""
+    return re.sub(r"'s?$", "", w.lower())
 
 
 def _echoes(sources: list[Source]) -> set[str]:

@@ -536,6 +536,9 @@ def test_a_verdict_affirming_a_name_cites_a_passage_that_holds_it(
     fl = "Is this Agreement made by a Florida corporation?"
     assert not verdict(fl, "Yes, this Agreement is made by a Florida corporation [1].").abstained
     assert not verdict(ny, "No, this Agreement is not governed by New York law [1].").abstained
+    # A possessive is the name: "Sykes's" is held by a passage that says "Sykes".
+    sykes = "Is this Agreement made by Sykes's company?"
+    assert not verdict(sykes, "Yes, this Agreement is made by Sykes's company [1].").abstained
 
 
 def test_an_extract_answer_reads_as_one_line(tmp_path: Path, embedder: FakeEmbedder) -> None:
@@ -563,3 +566,4 @@ def test_a_sum_of_money_is_not_a_count_of_shares(tmp_path: Path, embedder: FakeE
         "3%",
         "4%",
     }
+    assert _figures("five percent of Ten Dollars") == {"5", "5%", "10", "$10"}
