@@ -35,10 +35,9 @@ SUPPORTED = {
     ".markdown": "md",
     ".txt": "text",
 }
-# Bumped whenever parsing or structure detection changes what a file turns into.
-PARSER_VERSION = (
-    "3"  # 2: UTF-16 with a BOM, mostly-UTF-8 text, Markdown front matter; 3: table rows
-)
+# Bumped whenever parsing or structure detection changes what a file turns into. 2: UTF-16
+# with a BOM, mostly-UTF-8 text, Markdown front matter; 3: tables read a row at a time.
+PARSER_VERSION = "3"
 _MAX_DOCX_UNZIPPED = 512 * 1024 * 1024
 _SKIP = {"Header", "Footer", "PageBreak", "PageNumber", "Image"}
 # The fast PDF path labels by position: a page that is one big text block comes out as a

@@ -230,8 +230,8 @@ class DocumentRouter:
         conn = snap.catalog.conn
         # "the Roku manual", "the iPhone manual": a short reference whose name no document here
         # holds anywhere (nor its file name: "the GSV agreement" of GSVINC_...PDF) names a
-        # document that is not here. (A longer one is judged by how
-        # much of it a document's opening holds, below.)
+        # document that is not here. (A longer one is judged by how much of it a document's
+        # opening holds, below.)
         if not specific and any(
             not lexical.mentions(conn, name, query.documents) for name in _names(query.reference)
         ):
@@ -257,7 +257,7 @@ def _numbers(reference: str) -> set[tuple[str, ...]]:
     Note 20 manual": ("note", "20"); "the S10 manual": ("s10",)): a bare number goes with the
     word before it ("No. 2"), unless that is a link word ("the 2019 lease"). None in a reference
     that names no kind of document ("In section 5, ...")."""
-    if not re.search(rf"\b(?:{_KINDS})\b", reference, re.IGNORECASE):
+    if not _names_a_kind(reference):
         return set()
     words = re.findall(r"\w+", reference.lower())
     return {
@@ -270,11 +270,17 @@ def _numbers(reference: str) -> set[tuple[str, ...]]:
 _LINK_WORDS = frozenset(_LINKS.split("|"))
 
 
+def _names_a_kind(reference: str) -> bool:
+    """The reference names a kind of document ("manual", "agreement"), not just a place in one
+    ("In section 5, ...")."""
+    return re.search(rf"\b(?:{_KINDS})\b", reference, re.IGNORECASE) is not None
+
+
 def _names(reference: str) -> set[str]:
     """The proper names of a reference that names a kind of document: its words with a capital
     letter ("Roku", "iPhone", "LG"), lowercased, the kind ("Manual") aside. None in "the user
     manual", or in a reference that names no kind of document ("In Windows, ...")."""
-    if not re.search(rf"\b(?:{_KINDS})\b", reference, re.IGNORECASE):
+    if not _names_a_kind(reference):
         return set()
     capitalised = " ".join(w for w in re.findall(r"[\w'-]+", reference) if w != w.lower())
     return {w for w in content_words(capitalised) if len(w) > 1 and not re.fullmatch(_KINDS, w)}
