@@ -36,8 +36,9 @@ SUPPORTED = {
     ".txt": "text",
 }
 # Bumped whenever parsing or structure detection changes what a file turns into. 2: UTF-16
-# with a BOM, mostly-UTF-8 text, Markdown front matter; 3: tables read a row at a time.
-PARSER_VERSION = "3"
+# with a BOM, mostly-UTF-8 text, Markdown front matter; 3: tables read a row at a time; 4: the
+# title-case line under a bare clause number ("Section 10" / "Term and Termination").
+PARSER_VERSION = "4"
 _MAX_DOCX_UNZIPPED = 512 * 1024 * 1024
 _SKIP = {"Header", "Footer", "PageBreak", "PageNumber", "Image"}
 # The fast PDF path labels by position: a page that is one big text block comes out as a
@@ -394,6 +395,10 @@ def _elements(
             continue
         for a, b in structure.split_paragraphs(text, start, end, inside_clauses=True):
             heading = structure.clause_heading(text[a:b])
+            if heading is None and last_bare_number and structure.is_title_line(text[a:b]):
+                # "Section 10" then "Term and Termination": its title, though not in capitals.
+                label = " ".join(text[a:b].split())
+                heading = structure.Heading(level=0, label=label, bare=True, numbered=False)
             level = None
             if heading is not None:
                 if last_bare_number and stack and not heading.numbered:

@@ -87,6 +87,16 @@ def _is_caption(text: str) -> bool:
     return len(letters) >= 4 and sum(c.isupper() for c in letters) >= 0.8 * len(letters)
 
 
+def is_title_line(text: str) -> bool:
+    """A short line in title case: 'Term and Termination', the title under a bare 'Section 10'
+    (capitalised words, short link words aside; no closing punctuation)."""
+    words = text.split()
+    if not 1 <= len(words) <= 10 or text.rstrip()[-1:] in ".,;:" or not words[0][:1].isupper():
+        return False
+    long = [w for w in words if len(w) > 3]
+    return sum(w[:1].isupper() for w in long) >= 0.8 * len(long)
+
+
 def split_paragraphs(
     text: str, start: int, end: int, inside_clauses: bool
 ) -> list[tuple[int, int]]:

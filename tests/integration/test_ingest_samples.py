@@ -219,3 +219,18 @@ def test_a_table_row_is_a_passage_of_its_own_in_every_format(tmp_path: Path) -> 
         paragraphs = parsed.text.split("\n\n")
         assert "Model: S10e | Battery: 3100 mAh | Weight: 150 g" in paragraphs, name
         assert "Model: S10 | Battery: 3400 mAh | Weight: 157 g" in paragraphs, name
+
+
+def test_a_title_under_a_bare_clause_number_is_part_of_its_heading(tmp_path: Path) -> None:
+    """'Section 10' then 'Term and Termination' (not in capitals): one heading, as 'SECTION 1'
+    then 'DEFINITIONS' already was."""
+    from ingest.parse import parse_file
+
+    text = (
+        "Section 9\n\nConfidentiality and Publicity\n\n9.1 Confidentiality. Keep it secret."
+        "\n\nSection 10\n\nTerm and Termination\n\n10.1 Term. Ten (10) years from signing."
+    )
+    (tmp_path / "contract.txt").write_text(text)
+    parsed = parse_file(tmp_path / "contract.txt")
+    term = next(e for e in parsed.elements if "Ten (10) years" in text[e.start : e.end])
+    assert term.heading_path == ("Section 10 Term and Termination", "10.1 Term")

@@ -9,6 +9,7 @@ from ingest.structure import (
     align,
     clause_heading,
     is_page_number,
+    is_title_line,
     margin_key,
     repeated_margins,
     split_paragraphs,
@@ -86,6 +87,18 @@ def test_clause_heading_shortens_a_long_caption() -> None:
 )
 def test_clause_heading_ignores_ordinary_text(line: str) -> None:
     assert clause_heading(line) is None
+
+
+def test_a_title_line_is_short_and_in_title_case() -> None:
+    for line in ("Term and Termination", "Confidentiality and Publicity", "Exclusivity"):
+        assert is_title_line(line)
+    for line in (
+        "The Parties agree to the following terms.",  # a sentence
+        "The term of this agreement is ten years",  # not in title case
+        "Term and Termination:",
+        "",
+    ):
+        assert not is_title_line(line)
 
 
 # -- split_paragraphs -------------------------------------------------------------------
