@@ -34,6 +34,8 @@ class Writer:
         self._added: list[tuple[int, str]] = []
         self._removed: list[int] = []
         self._open = False
+        # A generation was committed in this session.
+        self.published = False
 
     def _begin(self) -> None:
         if not self._open:
@@ -89,6 +91,7 @@ class Writer:
             self.collection.record_index(vectors.describe(self.index))
         gen = self.collection.write_generation(self.catalog, self.index)
         self._added, self._removed, self._open = [], [], False
+        self.published = True
         return gen
 
     def rollback(self) -> None:
@@ -110,6 +113,8 @@ def open_writer(
             writer = Writer(collection, catalog, index, ivf_threshold)
             try:
                 yield writer
+                if writer.published:
+                    catalog.merge_text_segments()
             finally:
                 writer.rollback()
         finally:

@@ -605,3 +605,39 @@ def test_runs_creating_the_same_new_collection_at_once_both_succeed(
             t.join()
         assert store.names() == ["fresh"]
     assert errors == []
+
+
+def test_rewrites_leave_the_text_indexes_as_compact_as_a_fresh_build(
+    tmp_path: Path, embedder: FakeEmbedder
+) -> None:
+    """FTS5 keeps each transaction as new segments, tombstones included, and a query reads them
+    all; the writer merges them when it is done."""
+
+    def docs(version: int) -> list[Doc]:
+        return [
+            make_doc(
+                f"/d/{i}.txt", f"Doc {i}", [f"Pump {i} part {j} v{version}." for j in range(6)]
+            )
+            for i in range(8)
+        ]
+
+    def pages(coll: Collection) -> int:
+        cat = coll.catalog()
+        try:
+            return sum(
+                cat.conn.execute(f"SELECT count(*) FROM {t}_data").fetchone()[0]
+                for t in ("chunks_fts", "sections_fts", "documents_fts")
+            )
+        finally:
+            cat.conn.close()
+
+    store = Store(tmp_path)
+    rewritten = store.open_or_create("rewritten", embedder.model_id, embedder.dim)
+    for version in range(1, 7):
+        for d in docs(version):  # one commit per document, as a long ingest run makes them
+            write(rewritten, embedder, [d])
+    fresh = store.open_or_create("fresh", embedder.model_id, embedder.dim)
+    write(fresh, embedder, docs(6))
+    assert pages(rewritten) <= pages(fresh)
+    assert bm25_ids(rewritten, "v6") and not bm25_ids(rewritten, "v5")
+    assert_consistent(rewritten)
