@@ -127,9 +127,10 @@ class Source(Located):
 class AnswerSentence(Open):
     text: str
     supported: bool
-    support: float
-    # The cited passage's own words rather than the model's.
-    verbatim: bool
+    support: float = Field(
+        description="How well the cited passage supports the sentence, 0 to 1 (1: quoted)."
+    )
+    verbatim: bool = Field(description="The cited passage's own words rather than the model's.")
     citations: list[Citation]
 
 
