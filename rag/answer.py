@@ -22,7 +22,7 @@ from rag.evidence import ABSTAIN, EvidenceSelector, Sentence, Source, header, me
 from rag.generator import Generator
 from rag.lexical import porter_stems
 from rag.retrieval import Searcher
-from rag.text import overlap, sentence_spans, stems
+from rag.text import overlap, sentence_spans, stems, whole_sentence
 
 _CITE = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 
@@ -372,6 +372,7 @@ class Answerer:
         picks: list[tuple[Source, Sentence]] = []
         seen: set[str] = set()
         for src, sent in sorted(((s, best(s)) for s in sources), key=lambda p: -p[1].score):
+            sent = _whole(src, sent)
             # Once each: two editions of a manual repeat sentences word for word.
             if (flat := " ".join(sent.text.split())) not in seen and len(picks) < 2:
                 seen.add(flat)
@@ -700,8 +701,16 @@ def _numbers(text: str) -> list[int]:
     return [int(n) for m in _CITE.finditer(text) for n in re.split(r"[,;\s]+", m.group(1)) if n]
 
 
+def _whole(source: Source, sentence: Sentence) -> Sentence:
+    """The sentence as a quote shows it: not cut after "Inc." or "Dr." (`whole_sentence`)."""
+    c = source.hit.chunk
+    a, b = whole_sentence(c.text, sentence.start - c.start, sentence.end - c.start)
+    return replace(sentence, start=c.start + a, end=c.start + b, text=c.text[a:b])
+
+
 def _citation(source: Source, sentence: Sentence) -> Citation:
     c = source.hit.chunk
+    sentence = _whole(source, sentence)
     return Citation(
         source.n,
         source.hit.source,

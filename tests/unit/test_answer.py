@@ -567,3 +567,19 @@ def test_a_sum_of_money_is_not_a_count_of_shares(tmp_path: Path, embedder: FakeE
         "4%",
     }
     assert _figures("five percent of Ten Dollars") == {"5", "5%", "10", "$10"}
+
+
+def test_a_quote_runs_past_an_abbreviation(tmp_path: Path, embedder: FakeEmbedder) -> None:
+    body = (
+        'The supplier under this agreement is Garman Routing Systems, Inc. ("Garman"), a '
+        "Delaware corporation with offices in Denver. Orders are placed in writing by fax, "
+        "and each order names the goods, their quantity and the date of delivery."
+    )
+    c = one_passage(tmp_path, embedder, "Supply agreement", body)
+    whole = body[: body.index(" Orders")]
+    a = answerer(c, embedder, None).answer("Who is the supplier under this agreement?", "extract")
+    assert a.sentences[0].text == whole == a.sentences[0].citations[0].quote
+    reply = "The supplier is Garman Routing Systems [1]."
+    (s,) = replied(c, embedder, reply, "Who is the supplier under this agreement?").sentences
+    (cite,) = s.citations
+    assert cite.quote == whole == body[cite.start : cite.end]

@@ -452,3 +452,26 @@ def test_optional_backends_are_kept_out_of_the_splitter_only() -> None:
             importlib.import_module("colorsys")
         assert importlib.import_module("json") is json_module  # imported already: untouched
     assert importlib.import_module("colorsys").rgb_to_hsv(1, 0, 0) == (0.0, 1.0, 1)
+
+
+def test_a_quote_is_not_cut_after_an_abbreviation() -> None:
+    """punkt's default parameters end a sentence after "Inc." and "Dr."; a quote does not."""
+    from rag.text import sentence_spans, whole_sentence
+
+    text = (
+        'This Agreement is made by and between Driven Deliveries, Inc. ("Company"), a Nevada '
+        "corporation, and Acme Corp. The services are overseen by Dr. Murray of the Company. "
+        "Payment is due within thirty (30) days of the invoice date, without set-off."
+    )
+    spans = sentence_spans(text)
+    cut = [text[a:b] for a, b in spans]
+    assert cut[0].endswith("Driven Deliveries, Inc.")  # what punkt does
+    whole = [text[slice(*whole_sentence(text, a, b))] for a, b in spans]
+    assert whole[0] == whole[1] == text[: text.index(" The services")]
+    # Tail pieces are joined backwards too; "Corp. The services" is two sentences.
+    assert "Dr. Murray of the Company." in whole[-2] and whole[-2].startswith("The services")
+    assert whole[-1].startswith("Payment")
+    # A cut at a line end is a real one: a heading or a signature block.
+    block = "Acme, Inc.\nBy: /s/ Jane Roe, an officer of the corporation, on behalf of Acme. " * 4
+    for a, b in sentence_spans(block):
+        assert whole_sentence(block, a, b) == (a, b)
