@@ -140,7 +140,11 @@ class AnswerResponse(Open):
     abstained: bool
     supported: bool
     mode: str
-    reason: str
+    reason: str = Field(
+        description="Why the answer abstained, empty otherwise: 'no relevant passage', 'no "
+        "sentence was relevant' (extract), 'the model abstained', 'no sentence was supported', "
+        "or 'no document here is \"...\"' with the document the question named."
+    )
     sentences: list[AnswerSentence]
     sources: list[Source]
     format_errors: int

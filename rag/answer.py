@@ -143,7 +143,7 @@ class Answerer:
             yield Event(
                 "answer",
                 answer=self._abstain(
-                    question, sources, mode, "the named document is not here", timings, t0
+                    question, sources, mode, f'no document here is "{result.missing}"', timings, t0
                 ),
             )
             return

@@ -192,9 +192,13 @@ class SearchResult:
     query: Query | None = None
     # The question named a document of the collection and the search kept to it.
     routed: bool = False
-    # The question named a document ("Consider the Supply Agreement between ...;") and no
-    # document of the collection that the caller may see matches the name.
-    unmatched: bool = False
+    # The reference of a question that named a document ("Consider the Supply Agreement between
+    # ...;", "the Roku manual") that no document of the collection the caller may see matches.
+    missing: str | None = None
+
+    @property
+    def unmatched(self) -> bool:
+        return self.missing is not None
 
 
 class DocumentRouter:
@@ -335,7 +339,7 @@ class Searcher:
             query = replace(query, documents=allowed)
             routed = None if self.router is None else self.router.route(snap, query)
             # A named document that is not here: search everywhere, and say so in the result.
-            unmatched = routed is not None and not routed
+            missing = query.reference if routed is not None and not routed else None
             routed = routed or None
             if routed is None and query.embedded:
                 # Unrouted, the name is part of the question again.
@@ -378,9 +382,7 @@ class Searcher:
             ]
             if self.reranker is not None:
                 hits = self.reranker.rerank(query, hits)
-            return SearchResult(
-                hits, snap.generation, timings, query, routed is not None, unmatched
-            )
+            return SearchResult(hits, snap.generation, timings, query, routed is not None, missing)
 
     def _fuse(self, ranked: dict[str, list[tuple[int, float]]]) -> list[Fused]:
         if len(ranked) == 1:  # one retriever: keep its own scores (cosine, BM25)

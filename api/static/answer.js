@@ -7,7 +7,6 @@ import { breadcrumb, fileName, h, highlighted, icon, pageLabel, plural } from ".
 const MARKER = /\[(\d+(?:\s*[,;]\s*\d+)*)\]/g;
 const REASONS = {
   "no relevant passage": "No passage in this collection was close enough to the question.",
-  "the named document is not here": "The question names a document that is not in this collection.",
   "the model abstained": "The model did not find the answer in the closest passages.",
   "no sentence was supported": "The drafted sentences were not supported by the passages, so none were kept.",
 };
@@ -119,6 +118,11 @@ export class AnswerView {
     this.root.removeAttribute("aria-busy");
     this.draftEl = null;
   }
+}
+
+/** A reason without its own wording ('no document here is "the Roku manual"') as a sentence. */
+function sentence(reason) {
+  return reason ? `${reason[0].toUpperCase()}${reason.slice(1)}.` : "";
 }
 
 function modeBadge(mode) {
@@ -309,7 +313,7 @@ function abstention(answer, onOpen) {
         "div",
         {},
         h("p", { class: "answer-text" }, answer.answer || "I could not find this in the documents."),
-        h("p", { class: "muted" }, REASONS[answer.reason] || answer.reason || "The documents do not seem to hold the answer."),
+        h("p", { class: "muted" }, REASONS[answer.reason] || sentence(answer.reason) || "The documents do not seem to hold the answer."),
       ),
     ),
     sources.length > 0 && h("h3", { class: "section-title" }, "Closest passages", h("span", { class: "count" }, sources.length)),

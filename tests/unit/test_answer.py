@@ -158,10 +158,11 @@ def test_a_question_about_a_document_that_is_not_here_abstains(
     ans = answerer(coll, embedder, never)
     ans.searcher.router = DocumentRouter()
     a = ans.answer("Consider the Lease Agreement between Halcyon and Quartz; how often is it?")
-    assert a.abstained and a.reason == "the named document is not here"
+    lease = '"the Lease Agreement between Halcyon and Quartz"'
+    assert a.abstained and a.reason == f"no document here is {lease}"
     assert a.sources and never.prompts == []
     named = ans.answer("Consider the Pump manual; how often is the impeller seal replaced?")
-    assert named.reason != "the named document is not here"
+    assert not named.reason.startswith("no document here")
 
 
 def test_extract_mode_is_verbatim(coll: Collection, embedder: FakeEmbedder) -> None:

@@ -143,6 +143,14 @@ def test_abstention_shows_the_closest_passages(page: Page, site: Site, shoot: Sh
     shoot(page, "closest-passage")
 
 
+def test_a_question_naming_a_missing_document_says_which(page: Page, site: Site) -> None:
+    sign_in(page, site, site.reader_key)
+    ask(page, "According to the Roku manual, how do I reset the TV?", "Extract")
+    box = page.get_by_test_id("abstention")
+    expect(box).to_be_visible(timeout=ANSWER_MS)
+    expect(box).to_contain_text('No document here is "the Roku manual".')
+
+
 def test_reader_cannot_upload(page: Page, site: Site) -> None:
     sign_in(page, site, site.reader_key)
     expect(page.locator("#user-role")).to_have_text("reader")
