@@ -38,9 +38,10 @@ def porter_stems(text: str) -> set[str]:
     return {stem(w) for w in content_words(text)}
 
 
-def fts_query(text: str) -> str:
-    """An FTS5 MATCH expression: the content words of `text`, OR-ed, each quoted."""
-    return " OR ".join(f'"{w}"' for w in content_words(text))
+def fts_query(text: str, prefixes: Collection[str] = ()) -> str:
+    """An FTS5 MATCH expression: the content words of `text`, OR-ed, each quoted; those in
+    `prefixes` also match the words they begin ("GSV": "GSVINC")."""
+    return " OR ".join(f'"{w}"' + "*" * (w in prefixes) for w in content_words(text))
 
 
 # Words in more than this share of chunks are dropped from a query (unless nothing is left):
@@ -132,10 +133,15 @@ def sections(
 
 
 def documents(
-    conn: sqlite3.Connection, text: str, limit: int, documents: Collection[int] | None = None
+    conn: sqlite3.Connection,
+    text: str,
+    limit: int,
+    documents: Collection[int] | None = None,
+    prefixes: Collection[str] = (),
 ) -> list[tuple[int, float]]:
-    """(document row id, score) best first, over titles (weighted up) and openings."""
-    match = fts_query(text)
+    """(document row id, score) best first, over titles (weighted up) and openings; words in
+    `prefixes` match as in `mentions`."""
+    match = fts_query(text, prefixes)
     if not match or (documents is not None and not documents):
         return []
     where, args = _restrict("rowid", documents)

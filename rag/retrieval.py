@@ -22,7 +22,7 @@ from rag import lexical, vectors
 from rag.embedder import Embedder
 from rag.store import Collection as Store
 from rag.store import Snapshot
-from rag.text import content_words, overlap
+from rag.text import content_words, overlap, stems
 from rag.types import Hit
 
 # "Consider the <agreement> between <A> ("Licensor"); <B> ("Licensee"); <question>"
@@ -240,7 +240,13 @@ class DocumentRouter:
             not lexical.mentions(conn, name, query.documents) for name in _names(query.reference)
         ):
             return frozenset()
-        found = lexical.documents(conn, query.reference, 5 if numbers else 2, query.documents)
+        found = lexical.documents(
+            conn,
+            query.reference,
+            5 if numbers else 2,
+            query.documents,
+            prefixes=set() if specific else _names(query.reference),
+        )
         heads = {d: lexical.document_head(conn, d) for d, _ in found}
         # "the Galaxy Note 20 manual" is not the Galaxy S10 manual, nor "Amendment No. 3"
         # Amendment No. 2, however many other words they share.
@@ -250,7 +256,11 @@ class DocumentRouter:
         head = heads[found[0][0]]
         # A short reference must be all there: "In section 5, ..." is no document's name
         # because one document's opening says "section".
-        if overlap(query.reference, head) < (self.min_coverage if specific else 1.0):
+        if (
+            overlap(query.reference, head) < self.min_coverage
+            if specific
+            else _coverage(query.reference, head) < 1.0
+        ):
             return frozenset() if specific else None
         clear = len(found) == 1 or found[0][1] >= self.margin * max(found[1][1], 1e-9)
         return frozenset([found[0][0]]) if clear else None
@@ -288,6 +298,17 @@ def _names(reference: str) -> set[str]:
         return set()
     capitalised = " ".join(w for w in re.findall(r"[\w'-]+", reference) if w != w.lower())
     return {w for w in content_words(capitalised) if len(w) > 1 and not re.fullmatch(_KINDS, w)}
+
+
+def _coverage(reference: str, head: str) -> float:
+    """Share of a short reference's words that a document's title and opening hold. A name
+    may be the start of a word there, as `lexical.mentions` finds it: file names run words
+    together ("the GSV agreement" of "GSVINC_05_15_1998-EX-10-SPONSORSHIP AGREEMENT"). (Not
+    for a long one: of its many names, one or two begin some word of almost any text.)"""
+    words, held = stems(reference), stems(head)
+    names = stems(" ".join(_names(reference)))
+    found = {w for w in words if w in held or (w in names and any(h.startswith(w) for h in held))}
+    return len(found) / len(words) if words else 0.0
 
 
 def _ngrams(text: str) -> set[tuple[str, ...]]:

@@ -82,9 +82,20 @@ _SUFFIX_ABBREVIATION = re.compile(
 )
 
 
+# A clause's run-in heading, cut from its clause by punkt: "b) Governing Law." | "This
+# Agreement will be governed by ...". Numbered, or in capitals ("GOVERNING LAW."), so that a
+# manual's "Select Reset." stays a sentence of its own.
+_HEADING_WORD = r"(?:[A-Z][\w'/&-]*|of|and|the|to|for|on|in|or|a|an)"
+_RUN_IN_HEADING = re.compile(
+    rf"^(?:(?:\(?[A-Za-z0-9]{{1,4}}\)|\d+(?:\.\d+)*\.?|(?:Section|Article)\s+[\dIVX.]+)\s+"
+    rf"{_HEADING_WORD}(?:\s+{_HEADING_WORD}){{0,7}}|[A-Z][A-Z'/&-]+(?:\s+[A-Z][A-Z'/&-]*){{0,7}})\.$"
+)
+
+
 def whole_sentence(text: str, start: int, end: int) -> tuple[int, int]:
     """The sentence `text[start:end]` (a span of `sentence_spans(text)`) joined to its
-    neighbours where punkt cut it after an abbreviation and the text runs on along the line.
+    neighbours where punkt cut it after an abbreviation or a clause's run-in heading and the
+    text runs on along the line.
 
     For quotes only, where a lawyer reads them: joined in the evidence too (punkt's trained
     English parameters, an earlier stop), the prompts changed and `bench/answers.sh` got a
@@ -105,7 +116,7 @@ def _runs_on(text: str, before: tuple[int, int], after: tuple[int, int]) -> bool
     if "\n" in text[before[1] : after[0]]:
         return False
     cut = text[before[0] : before[1]]
-    return _TITLE.search(cut) is not None or (
+    return _TITLE.search(cut) is not None or _RUN_IN_HEADING.match(cut) is not None or (
         _SUFFIX_ABBREVIATION.search(cut) is not None and not text[after[0]].isupper()
     )
 

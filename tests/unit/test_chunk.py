@@ -471,6 +471,22 @@ def test_a_quote_is_not_cut_after_an_abbreviation() -> None:
     # Tail pieces are joined backwards too; "Corp. The services" is two sentences.
     assert "Dr. Murray of the Company." in whole[-2] and whole[-2].startswith("The services")
     assert whole[-1].startswith("Payment")
+    # A clause's run-in heading is quoted with its clause; a manual's short step is not.
+    clause = (
+        "a) Assignment. Neither party may assign this Agreement, in whole or in part, without "
+        "the other party's written consent, which will not be unreasonably withheld. b) Governing "
+        "Law. This Agreement will be governed by the laws of the State of New York. Select "
+        "Reset. The PIN window appears."
+    )
+    pieces = sentence_spans(clause)
+    heading = next(p for p in pieces if clause[slice(*p)] == "b) Governing Law.")
+    quote = clause[slice(*whole_sentence(clause, *heading))]
+    assert (
+        quote
+        == "b) Governing Law. This Agreement will be governed by the laws of the State of New York."
+    )
+    step = next(p for p in pieces if clause[slice(*p)] == "Select Reset.")
+    assert whole_sentence(clause, *step) == step
     # A cut at a line end is a real one: a heading or a signature block.
     block = "Acme, Inc.\nBy: /s/ Jane Roe, an officer of the corporation, on behalf of Acme. " * 4
     for a, b in sentence_spans(block):

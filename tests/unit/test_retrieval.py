@@ -183,7 +183,7 @@ def test_a_model_number_picks_its_own_manual(tmp_path: Path, embedder: FakeEmbed
     assert ask("In the user manual, how do I restart?") == (set(), False)
     # A name that begins a word of a document's title is there: a file named GSVINC_... .
     write(c, embedder, [make_doc("/m/gsv.txt", "GSVINC_1998 EX-10 manual", ["Press reset."])])
-    assert not ask("According to the GSV manual, how do I restart?")[1]
+    assert ask("According to the GSV manual, how do I restart?") == ({"/m/gsv.txt"}, False)
     # The name must be in a document the caller may see: in a forbidden one it does not count
     # (nor reveal that it is there).
     write(c, embedder, [make_doc("/m/roku.txt", "Roku streaming stick manual", battery)])
