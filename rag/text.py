@@ -116,8 +116,10 @@ def _runs_on(text: str, before: tuple[int, int], after: tuple[int, int]) -> bool
     if "\n" in text[before[1] : after[0]]:
         return False
     cut = text[before[0] : before[1]]
-    return _TITLE.search(cut) is not None or _RUN_IN_HEADING.match(cut) is not None or (
-        _SUFFIX_ABBREVIATION.search(cut) is not None and not text[after[0]].isupper()
+    return (
+        _TITLE.search(cut) is not None
+        or _RUN_IN_HEADING.match(cut) is not None
+        or (_SUFFIX_ABBREVIATION.search(cut) is not None and not text[after[0]].isupper())
     )
 
 
