@@ -96,6 +96,7 @@ class Answerer:
         min_relevance_routed: float | None = None,
         cited_margin: float = 0.1,
         max_question_tokens: int = 512,
+        cited_relevance: float = 0.0,
     ) -> None:
         self.searcher = searcher
         self.embedder = embedder
@@ -108,6 +109,8 @@ class Answerer:
         )
         self.min_support = min_support
         self.cited_margin = cited_margin
+        # A cited source must reach this share of the relevance bar (settings.py says why).
+        self.cited_relevance = cited_relevance
         self.max_tokens = max_tokens
         self.max_question_tokens = max_question_tokens
 
@@ -252,6 +255,8 @@ class Answerer:
                 # What the answer adds must mostly be in the passage it cites: the embedder
                 # finds "The CEO of Samsung is Steve Jobs" close to '("Samsung")'.
                 or len(novel & said[src.n]) * 2 < len(novel)
+                # A passage given as context, too far from the question to answer it.
+                or src.relevance < self.cited_relevance * bar
                 else max(overlap(text, s.text), float(d))
                 for (src, s), d, heading, w in zip(pool, dense[i], headings, words_of, strict=True)
             ]

@@ -122,6 +122,7 @@ def answerer(
         min_relevance=a.min_relevance,
         min_relevance_routed=a.min_relevance_routed,
         min_support=a.min_support,
+        cited_relevance=a.cited_relevance,
         max_tokens=a.max_tokens,
         max_question_tokens=a.max_question_tokens,
     )

@@ -80,6 +80,7 @@ def answerer(
         min_relevance=kw.get("rel", 0.2),
         min_support=kw.get("sup", 0.5),
         cited_margin=kw.get("margin", 0.1),
+        cited_relevance=kw.get("cited", 0.0),
     )
 
 
@@ -584,3 +585,20 @@ def test_a_quote_runs_past_an_abbreviation(tmp_path: Path, embedder: FakeEmbedde
     (s,) = replied(c, embedder, reply, "Who is the supplier under this agreement?").sentences
     (cite,) = s.citations
     assert cite.quote == whole == body[cite.start : cite.end]
+
+
+def test_a_source_given_as_context_is_not_answered_from(
+    coll: Collection, embedder: FakeEmbedder
+) -> None:
+    """A source far below the relevance bar is in the prompt as context, not to be cited: the
+    model made "Battery is used for remote unlock." of Find My Mobile for "What batteries does
+    the remote use?"."""
+    question = "How often is the impeller seal replaced?"
+    reply = "Fill the casing with water before the first start [3]."
+    gen = ScriptedGenerator(reply)
+    answered = answerer(coll, embedder, gen, cited=0.0).answer(question)
+    assert not answered.abstained  # the sentence is the passage's own
+    (best, *_, far) = answered.sources
+    # The bar is 0.2 here: the priming passage is below 0.7 of it, the seal passage above.
+    assert far.n == 3 and "casing" in far.text and far.relevance < 0.7 * 0.2 < best.relevance
+    assert unsupported(answerer(coll, embedder, gen, cited=0.7).answer(question))
