@@ -36,15 +36,17 @@ _REFERENCE = re.compile(
     re.IGNORECASE | re.DOTALL,
 )
 
-# "Which law governs the Sykes outsourcing agreement?": a document named inside the question,
-# by a few qualifiers and a document kind, ending a clause ("... the Acme lease expire?" is
-# left alone: where the name ends is a guess there). Routed like the forms above; if no
-# document stands out, the question is searched whole (the name's words may still help).
+# "Which law governs the Sykes outsourcing agreement?", "When does the Acme lease expire?",
+# "Can the Sykes agreement be assigned?": a document named inside the question, by a few
+# qualifiers and a document kind, ending a clause or followed by at most three words that end
+# the question (a name ends with its kind: "the Acme lease agreement renew?" names "the Acme
+# lease agreement"). Routed like the forms above; if no document stands out, the question is
+# searched whole (the name's words may still help).
 _KINDS = r"agreement|contract|lease|licen[cs]e|manual|guide|handbook|policy|amendment|addendum"
 _LINKS = r"the|a|an|this|that|of|under|in|on|for|to|with|by|from|and|or|between|about"
 _EMBEDDED = re.compile(
-    rf"\b(?:the|this|that|my|our|your)\s+(?:(?!(?:{_LINKS})\b)[\w&.'-]+\s+){{1,5}}?"
-    rf"(?:{_KINDS})\b(?=\s*(?:[?.!,;]|$))",
+    rf"\b(?:the|this|that|my|our|your)\s+(?:(?!(?:{_LINKS})\b)[\w&.'-]+\s+){{1,5}}"
+    rf"(?:{_KINDS})\b(?=\s*(?:[?.!,;]|$)|(?:\s+[\w'-]+){{1,3}}\s*[?.!]?\s*$)",
     re.IGNORECASE,
 )
 

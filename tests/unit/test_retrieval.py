@@ -74,10 +74,17 @@ def coll(tmp_path: Path, embedder: FakeEmbedder) -> Collection:
             "the Sykes outsourcing agreement",
             "Which state's law governs?",
         ),
-        # A bare kind, a kind inside a longer phrase, or a name that does not end the clause.
+        # A name a few words before the end of the question, the longest one there.
+        ("When does the Acme lease expire?", "the Acme lease", "When does expire?"),
+        ("Can the Acme lease agreement be renewed?", "the Acme lease agreement", "Can be renewed?"),
+        # A bare kind, a kind inside a longer phrase, or a name far from the clause's end.
         ("Who owns the IP under the license?", None, "Who owns the IP under the license?"),
         ("How do I record from the guide screen?", None, "How do I record from the guide screen?"),
-        ("When does the Acme lease expire?", None, "When does the Acme lease expire?"),
+        (
+            "Does the Acme lease expire before the end of 2030?",
+            None,
+            "Does the Acme lease expire before the end of 2030?",
+        ),
     ],
 )
 def test_analyze_splits_a_document_reference(
