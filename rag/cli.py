@@ -128,7 +128,8 @@ def _print_answer(a: Answer) -> None:
     style = "yellow" if a.abstained else "bold"
     out.print(f"[{style}]{escape(a.text)}[/]", highlight=False)
     if a.abstained:
-        out.print(f"[dim]({a.reason})[/]")
+        # Escaped: the reason may quote the question ('no document here is "the [x] manual"').
+        out.print(f"[dim]({escape(a.reason)})[/]", highlight=False)
     elif not a.supported:
         out.print("[yellow]Sentences the sources did not support were removed.[/]")
     if not a.sources:

@@ -602,3 +602,20 @@ def test_a_source_given_as_context_is_not_answered_from(
     # The bar is 0.2 here: the priming passage is below 0.7 of it, the seal passage above.
     assert far.n == 3 and "casing" in far.text and far.relevance < 0.7 * 0.2 < best.relevance
     assert unsupported(answerer(coll, embedder, gen, cited=0.7).answer(question))
+
+
+def test_the_cli_prints_a_reason_that_quotes_the_question_as_it_is(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """rich would read the question's brackets as markup: lose them, or fail on "[/x]"."""
+    import io
+
+    from rich.console import Console
+
+    from rag import cli
+
+    buf = io.StringIO()
+    monkeypatch.setattr(cli, "out", Console(file=buf, width=200))
+    reason = 'no document here is "the [red]Roku[/x] manual"'
+    cli._print_answer(Answer("q", ABSTAIN, [], [], True, True, "generate", reason=reason))
+    assert f"({reason})" in buf.getvalue()
