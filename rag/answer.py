@@ -351,7 +351,8 @@ class Answerer:
                 best = mine
         if scores[best] < self.min_support:
             return AnswerSentence(text, (), scores[best], False)
-        return AnswerSentence(text, (_citation(*pool[best]),), scores[best], True)
+        src, sentence = pool[best]
+        return AnswerSentence(text, (_citation(src, _whole(src, sentence)),), scores[best], True)
 
     def _extract(
         self,
@@ -714,8 +715,8 @@ def _whole(source: Source, sentence: Sentence) -> Sentence:
 
 
 def _citation(source: Source, sentence: Sentence) -> Citation:
+    """`sentence` as cited: already `_whole`."""
     c = source.hit.chunk
-    sentence = _whole(source, sentence)
     return Citation(
         source.n,
         source.hit.source,

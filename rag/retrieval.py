@@ -238,16 +238,11 @@ class DocumentRouter:
         # holds anywhere (nor its file name: "the GSV agreement" of GSVINC_...PDF) names a
         # document that is not here. (A longer one is judged by how much of it a document's
         # opening holds, below.)
-        if not specific and any(
-            not lexical.mentions(conn, name, query.documents) for name in _names(query.reference)
-        ):
+        names = set() if specific else _names(query.reference)
+        if any(not lexical.mentions(conn, name, query.documents) for name in names):
             return frozenset()
         found = lexical.documents(
-            conn,
-            query.reference,
-            5 if numbers else 2,
-            query.documents,
-            prefixes=set() if specific else _names(query.reference),
+            conn, query.reference, 5 if numbers else 2, query.documents, prefixes=names
         )
         heads = {d: lexical.document_head(conn, d) for d, _ in found}
         # "the Galaxy Note 20 manual" is not the Galaxy S10 manual, nor "Amendment No. 3"
@@ -261,7 +256,7 @@ class DocumentRouter:
         if (
             overlap(query.reference, head) < self.min_coverage
             if specific
-            else _coverage(query.reference, head) < 1.0
+            else _coverage(query.reference, head, names) < 1.0
         ):
             return frozenset() if specific else None
         clear = len(found) == 1 or found[0][1] >= self.margin * max(found[1][1], 1e-9)
@@ -302,14 +297,14 @@ def _names(reference: str) -> set[str]:
     return {w for w in content_words(capitalised) if len(w) > 1 and not re.fullmatch(_KINDS, w)}
 
 
-def _coverage(reference: str, head: str) -> float:
-    """Share of a short reference's words that a document's title and opening hold. A name
-    may be the start of a word there, as `lexical.mentions` finds it: file names run words
-    together ("the GSV agreement" of "GSVINC_05_15_1998-EX-10-SPONSORSHIP AGREEMENT"). (Not
-    for a long one: of its many names, one or two begin some word of almost any text.)"""
-    words, held = stems(reference), stems(head)
-    names = stems(" ".join(_names(reference)))
-    found = {w for w in words if w in held or (w in names and any(h.startswith(w) for h in held))}
+def _coverage(reference: str, head: str, names: set[str]) -> float:
+    """Share of a short reference's words that a document's title and opening hold. One of
+    its `names` may be the start of a word there, as `lexical.mentions` finds it: file names
+    run words together ("the GSV agreement" of "GSVINC_05_15_1998-EX-10-SPONSORSHIP
+    AGREEMENT"). (Not for a long one: of its many names, one or two begin some word of almost
+    any text.)"""
+    words, held, named = stems(reference), stems(head), stems(" ".join(names))
+    found = {w for w in words if w in held or (w in named and any(h.startswith(w) for h in held))}
     return len(found) / len(words) if words else 0.0
 
 
