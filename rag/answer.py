@@ -365,14 +365,20 @@ class Answerer:
         """The best supporting sentence of the best sources, verbatim: no model, milliseconds.
         A sentence made only of its source header's words (a heading, or what is left of one
         that the sentence splitter cut: "Section 1.1." + "License Grant.") says where the
-        answer is, not what it is: it is quoted only when its source has nothing else."""
+        answer is, not what it is: it is quoted only when its source has nothing else. A
+        heading line is never quoted (a lawyer asking about insurance got "Section 21.
+        Third-Party Beneficiary"); if nothing else is left, the answer abstains."""
 
         def best(s: Source) -> Sentence:
             known = stems(header(s))
             # Rather a statement than a heading, and rather than a bare name ("Galaxy S10e").
             return max(
                 s.sentences,
-                key=lambda x: (bool(stems(x.text) - known), not _short(x.text), x.score),
+                key=lambda x: (
+                    bool(stems(x.text) - known) and not _heading_line(s, x),
+                    not _short(x.text),
+                    x.score,
+                ),
             )
 
         picks: list[tuple[Source, Sentence]] = []
@@ -395,7 +401,7 @@ class Answerer:
             )
             for src, sent in picks
             # A name or a label ("Galaxy S10e") is no answer, however close to the question.
-            if sent.score >= bar and not _short(sent.text)
+            if sent.score >= bar and not _short(sent.text) and not _heading_line(src, sent)
         ]
         timings["total_s"] = time.perf_counter() - t0
         text = " ".join(f"{s.text} [{s.citations[0].n}]" for s in sentences)
@@ -687,6 +693,16 @@ def _flat(text: str) -> str:
 
 def _short(line: str) -> bool:
     return 0 < len(line.split()) <= 2
+
+
+def _heading_line(source: Source, sentence: Sentence) -> bool:
+    """`sentence` lies on a line of its own that reads as a heading: a few words and no full
+    stop ("Section 21. Third-Party Beneficiary", "NFC and payment"). A PDF's headings are not
+    always in the chunk's heading path, so `header` does not know them."""
+    text = source.hit.chunk.text
+    a, b = sentence.start - source.hit.chunk.start, sentence.end - source.hit.chunk.start
+    line = text[text.rfind("\n", 0, a) + 1 : len(text) if (e := text.find("\n", b)) < 0 else e]
+    return line.strip() != "" and len(line.split()) <= 8 and line.rstrip()[-1] not in ".!?:;,"
 
 
 def _echoed(raw: str, echoes: dict[int, set[str]]) -> list[int]:

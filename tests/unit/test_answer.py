@@ -331,9 +331,7 @@ def test_an_answer_of_headings_only_quotes_what_those_sources_say(
     assert bare.abstained and bare.reason == "no sentence was supported"
 
 
-def test_extract_mode_quotes_a_heading_only_when_its_passage_has_nothing_else(
-    tmp_path: Path, embedder: FakeEmbedder
-) -> None:
+def test_extract_mode_quotes_no_heading(tmp_path: Path, embedder: FakeEmbedder) -> None:
     body = "Pump manual section\n\nEvery 2000 operating hours, a new one."
     c = one_passage(tmp_path, embedder, "Pump manual", body)
     question = "pump manual section: new one every operating hours?"
@@ -342,6 +340,24 @@ def test_extract_mode_quotes_a_heading_only_when_its_passage_has_nothing_else(
     assert max(source.sentences, key=lambda s: s.score).text == "Pump manual section"
     (sentence,) = a.sentences
     assert sentence.text == "Every 2000 operating hours, a new one."
+    # A PDF's heading is not in the chunk's heading path; on a line of its own, without a full
+    # stop, it still says where an answer would be, not what it is.
+    clause = "Nothing in this Agreement gives any right to a person who is not a party to it."
+    c = one_passage(
+        tmp_path / "pdf",
+        embedder,
+        "Servicing agreement",
+        heading := "Section 21. Third-Party Beneficiary",
+    )
+    question = "Does a third-party beneficiary of section 21 have any right under this agreement?"
+    a = answerer(c, embedder, None).answer(question, mode="extract")
+    assert a.abstained and a.reason == "no sentence was relevant", a.text
+    body = f"{heading}\n\n{clause}"
+    c = one_passage(tmp_path / "both", embedder, "Servicing agreement", body)
+    a = answerer(c, embedder, None).answer(question, mode="extract")
+    (source,) = a.sources
+    assert max(source.sentences, key=lambda s: s.score).text == heading
+    assert [s.text for s in a.sentences] == [clause]
 
 
 def test_a_sentence_that_says_nothing_citing_one_that_says_nothing_points_at_its_source(
