@@ -490,7 +490,8 @@ _LEADING = re.compile(r"^\s*(?:\[\d+(?:\s*[,;]\s*\d+)*\]\s*)+")
 
 
 _VERDICT = "yes cannot"  # words of a verdict, which no passage need hold
-_FIGURE = re.compile(r"\d+(?:[.,:/]\d+)*")
+# Not the digits of a name: "Galaxy S10", "PS4", "MP3".
+_FIGURE = re.compile(r"(?<!\w)\d+(?:[.,:/]\d+)*")
 _ENUMERATOR = re.compile(r"^\s*\d+[.)]\s+")
 
 

@@ -425,6 +425,10 @@ def test_a_figure_the_cited_passage_does_not_hold_is_unsupported(
     assert unsupported(replied(coll, embedder, wrong, question))
     right = "Replace the impeller seal every 2000 operating hours [1]."
     assert not replied(coll, embedder, right, question).abstained
+    # The digits of a name are no figure: the passage need not say "P200" to support this.
+    named = "Replace the impeller seal of the P200 every 2000 operating hours [1]."
+    assert not replied(coll, embedder, named, question).abstained
+    assert _figures("the Galaxy S10, a PS4, 16GB, 5G") == {"16", "5"}
 
 
 def test_a_figure_in_words_is_a_figure(tmp_path: Path, embedder: FakeEmbedder) -> None:
