@@ -26,6 +26,7 @@ from rag.answer import Answer, Event, answer_json, check_length, source_json
 from rag.errors import SabioError
 from rag.evidence import Source
 from rag.keys import ApiKey
+from rag.text import wordless
 from rag.types import Hit
 
 log = logging.getLogger("sabio.api")
@@ -42,6 +43,8 @@ def check_question(question: str, max_chars: int) -> str:
     question = question.strip()
     if not question:
         raise InvalidRequest("The question is empty.")
+    if wordless(question):
+        raise InvalidRequest(f"The question {question!r} has no words: ask it in words.")
     if len(question) > max_chars:
         raise InvalidRequest(
             f"The question is {len(question)} characters long; the limit is {max_chars}."

@@ -14,6 +14,7 @@ from rag.console import data_row, display_path, err, friendly_errors, out, print
 from rag.errors import ConfigError
 from rag.settings import Settings
 from rag.store import Collection as StoredCollection
+from rag.text import wordless
 from rag.types import Hit
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
@@ -39,6 +40,8 @@ def search(
     """Hybrid search: FAISS dense + SQLite FTS5 BM25 over chunks and sections, fused."""
     if not query.strip():
         raise ConfigError("The query is empty: give some words to search for.")
+    if wordless(query):
+        raise ConfigError(f"The query {query.strip()!r} has no words: give some to search for.")
     if mode is not None and mode not in ("hybrid", "dense", "bm25", "lexical"):
         raise ConfigError(f"Unknown mode {mode!r}: use hybrid, dense, bm25 or lexical.")
     settings = Settings()
@@ -88,6 +91,8 @@ def ask(
     'I could not find this in the documents.'"""
     if not question.strip():
         raise ConfigError("The question is empty.")
+    if wordless(question):
+        raise ConfigError(f"The question {question.strip()!r} has no words: ask it in words.")
     settings = Settings()
     mode = settings.answer.mode if mode is None else mode
     if mode not in ("generate", "extract"):

@@ -135,3 +135,9 @@ def overlap(claim: str, source: str) -> float:
     """Share of the claim's content words found in the source (0..1)."""
     words = stems(claim)
     return len(words & stems(source)) / len(words) if words else 0.0
+
+
+def wordless(text: str) -> bool:
+    """No letter or digit in `text` ("?!", "..."): nothing to search for, and every passage is
+    as close to it as any other."""
+    return re.search(r"[^\W_]", text) is None

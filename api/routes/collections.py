@@ -10,7 +10,7 @@ from fastapi.sse import EventSourceResponse
 from api import answering
 from api.access import restricted_search, visible_ids
 from api.deps import KeyDep, MetricsDep, ReadableCollection, ServicesDep
-from api.errors import status_of
+from api.errors import InvalidRequest, status_of
 from api.schemas import (
     AnswerResponse,
     CollectionInfo,
@@ -24,6 +24,7 @@ from rag import wiring
 from rag.answer import answer_json
 from rag.cli import hit_json
 from rag.errors import SabioError
+from rag.text import wordless
 
 router = APIRouter(prefix="/v1", tags=["collections"])
 
@@ -66,6 +67,8 @@ def search(
     key: KeyDep,
     metrics: MetricsDep,
 ) -> SearchResponse:
+    if wordless(body.query):
+        raise InvalidRequest(f"The query {body.query!r} has no words: give some to search for.")
     with services.collections.borrow(collection) as handle:
         searcher = wiring.searcher(services.settings, handle, services.embedder)
         result = restricted_search(searcher, handle, key, body.query, body.k)

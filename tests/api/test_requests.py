@@ -33,6 +33,7 @@ def test_malformed_json_is_422_in_our_shape(world: World) -> None:
         {},
         {"question": ""},
         {"question": "   \n"},
+        {"question": " ?! "},  # nothing to search for
         {"question": "pump?", "mode": "poem"},
         {"question": 3},
     ],
@@ -69,7 +70,8 @@ def test_questions_the_model_cannot_take_are_422(
 
 
 @pytest.mark.parametrize(
-    "body", [{"query": ""}, {"query": "pump", "k": 0}, {"query": "pump", "k": 10_000}]
+    "body",
+    [{"query": ""}, {"query": "..."}, {"query": "pump", "k": 0}, {"query": "pump", "k": 10_000}],
 )
 def test_bad_searches_are_422(world: World, body: dict) -> None:
     _error(world.client.post(SEARCH, json=body, headers=world.auth("admin")), 422, "InvalidRequest")

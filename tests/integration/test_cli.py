@@ -87,6 +87,10 @@ def test_clear_errors(docs: Path, cli: CLI, index_dir: Path) -> None:
     assert bad_eval.returncode == 2 and "Traceback" not in bad_eval.stderr
     assert f"{bad_set}, line 2" in " ".join(bad_eval.stderr.split())
 
+    for words in (["search", "..."], ["ask", "?!", "--mode", "extract"]):  # nothing to look for
+        wordless = cli("rag", *words, "-c", "nope")
+        assert wordless.returncode == 2 and "has no words" in wordless.stderr, wordless.stderr
+
     for k in ("0", "-3", "101"):  # refused before anything loads, as the API refuses it
         bad_k = cli("rag", "search", "anything", "-c", "nope", "-k", k)
         assert bad_k.returncode == 2 and "-k" in bad_k.stderr, bad_k.stderr
