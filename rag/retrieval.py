@@ -73,8 +73,12 @@ def analyze(text: str) -> Query:
         # "the Sykes outsourcing agreement" names one; "the license" or "the guide" does not.
         if e is None or len(content_words(e.group(0))) < 2:
             return Query(text, text)
-        question = " ".join((text[: e.start()] + text[e.end() :]).split())
-        return Query(text, re.sub(r"\s+([?.!,;])", r"\1", question), e.group(0), embedded=True)
+        # The name gives way to its kind, so the question still reads as one: "How long does the
+        # Sykes outsourcing agreement last?" is searched (and put to the model) as "How long
+        # does the agreement last?", not "How long does last?", which found no term clause.
+        kind = e.group(0).split()[-1].lower()
+        question = " ".join(f"{text[: e.start()]}the {kind}{text[e.end() :]}".split())
+        return Query(text, question, e.group(0), embedded=True)
     reference, question = m.group("ref") or m.group("ref2"), m.group("q") or m.group("q2")
     return Query(text, question.strip(), reference.strip())
 

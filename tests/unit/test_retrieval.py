@@ -72,11 +72,15 @@ def coll(tmp_path: Path, embedder: FakeEmbedder) -> Collection:
         (
             "Which state's law governs the Sykes outsourcing agreement?",
             "the Sykes outsourcing agreement",
-            "Which state's law governs?",
+            "Which state's law governs the agreement?",
         ),
         # A name a few words before the end of the question, the longest one there.
-        ("When does the Acme lease expire?", "the Acme lease", "When does expire?"),
-        ("Can the Acme lease agreement be renewed?", "the Acme lease agreement", "Can be renewed?"),
+        ("When does the Acme lease expire?", "the Acme lease", "When does the lease expire?"),
+        (
+            "Can the Acme lease agreement be renewed?",
+            "the Acme lease agreement",
+            "Can the agreement be renewed?",
+        ),
         # A bare kind, a kind inside a longer phrase, or a name far from the clause's end.
         ("Who owns the IP under the license?", None, "Who owns the IP under the license?"),
         ("How do I record from the guide screen?", None, "How do I record from the guide screen?"),
@@ -147,7 +151,7 @@ def test_a_document_named_inside_the_question(coll: Collection, embedder: FakeEm
     routed = Searcher(coll, embedder, make_retrievers("hybrid"), router=DocumentRouter())
     result = routed.search("Which law governs the Zenith license agreement?", k=5)
     assert result.routed and set(sources(result.hits)) == {"/c/license.txt"}
-    assert result.query is not None and result.query.question == "Which law governs?"
+    assert result.query is not None and result.query.question == "Which law governs the agreement?"
     # No document stands out: the whole question is searched, names included.
     vague = routed.search("Which law governs the signed service agreement?", k=5)
     assert not vague.routed and not vague.unmatched
