@@ -80,7 +80,31 @@ def analyze(text: str) -> Query:
         question = " ".join(f"{text[: e.start()]}the {kind}{text[e.end() :]}".split())
         return Query(text, question, e.group(0), embedded=True)
     reference, question = m.group("ref") or m.group("ref2"), m.group("q") or m.group("q2")
-    return Query(text, question.strip(), reference.strip())
+    return Query(text, _resolve_it(question.strip(), reference.strip()), reference.strip())
+
+
+# "it" standing for the document, in a question split off its reference: not the dummy subject
+# of "is it possible", not "IT", and not after "the manual": there "it" is the product.
+_IT = re.compile(
+    r"\b(?P<it>[Ii]ts?)\b(?!\s+(?:possible|allowed|permitted|necessary|required|true|legal|ok|okay"
+    r"|likely|clear|mandatory)\b)"
+)
+_CONTRACT_KIND = re.compile(
+    r"\b(agreement|contract|lease|licen[cs]e|amendment|addendum)\b[^\w]*$", re.IGNORECASE
+)
+
+
+def _resolve_it(question: str, reference: str) -> str:
+    """The question with its first "it" read as the contract named before it.
+
+    "In the Sykes agreement, how long does it last?" is searched, and put to the model, as "how
+    long does the agreement last?": "how long does it last?" alone found no term clause."""
+    kind = _CONTRACT_KIND.search(reference)
+    m = _IT.search(question)
+    if kind is None or m is None:
+        return question
+    the = f"the {kind.group(1).lower()}" + ("'s" if m.group("it").lower() == "its" else "")
+    return f"{question[: m.start()]}{the}{question[m.end() :]}"
 
 
 class Retriever(Protocol):
