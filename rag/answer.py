@@ -159,7 +159,7 @@ class Answerer:
             )
             return
         if mode == "extract" or self.generator is None:
-            answer = self._extract(question, sources, timings, t0, bar)
+            answer = self._extract(question, query.question, sources, timings, t0, bar)
             if not answer.sentences:  # relevant passages, but no sentence that answers
                 answer = self._abstain(
                     question, sources, "extract", "no sentence was relevant", timings, t0
@@ -276,7 +276,7 @@ class Answerer:
             kept = _once(kept, sentence)
         # (Not when the model said something unsupported: a heading is then no answer.)
         for named in ([] if dropped else echoed, pointers) if not kept else ():
-            pointed = self._pointed(question, raw, named, by_n, timings, t0, bar)
+            pointed = self._pointed(question, asked, raw, named, by_n, timings, t0, bar)
             if pointed is not None:
                 return pointed
         if not kept:
@@ -301,6 +301,7 @@ class Answerer:
     def _pointed(
         self,
         question: str,
+        asked: str,
         raw: str,
         pointers: list[int],
         by_n: dict[int, Source],
@@ -319,7 +320,7 @@ class Answerer:
         pointed = [by_n[n] for n in dict.fromkeys(pointers) if n in by_n]
         if not pointed:  # also when `pointers` is empty
             return None
-        answer = self._extract(question, pointed, timings, t0, bar)
+        answer = self._extract(question, asked, pointed, timings, t0, bar)
         if not answer.sentences:
             return None
         # Every source the model was given stays listed, as in any other answer.
@@ -357,6 +358,7 @@ class Answerer:
     def _extract(
         self,
         question: str,
+        asked: str,
         sources: list[Source],
         timings: dict[str, float],
         t0: float,
@@ -366,8 +368,13 @@ class Answerer:
         A sentence made only of its source header's words (a heading, or what is left of one
         that the sentence splitter cut: "Section 1.1." + "License Grant.") says where the
         answer is, not what it is: it is quoted only when its source has nothing else. A
-        heading line is never quoted (a lawyer asking about insurance got "Section 21.
-        Third-Party Beneficiary"); if nothing else is left, the answer abstains."""
+        heading line or a signature block is never quoted (a lawyer asking about insurance got
+        "Section 21. Third-Party Beneficiary"), nor a passage without the names the question
+        asks about (`asked`: the question without its document reference): "Which contracts
+        are governed by Delaware law?" got a Tennessee governing-law clause (a yes/no question
+        aside: "Is it governed by New York law?" is answered by the clause naming Florida). If
+        nothing else is left, the answer abstains."""
+        names = set() if _YES_NO.match(asked) else _names(asked)
 
         def best(s: Source) -> Sentence:
             known = stems(header(s))
@@ -401,7 +408,11 @@ class Answerer:
             )
             for src, sent in picks
             # A name or a label ("Galaxy S10e") is no answer, however close to the question.
-            if sent.score >= bar and not _short(sent.text) and not _heading_line(src, sent)
+            if sent.score >= bar
+            and not _short(sent.text)
+            and not _heading_line(src, sent)
+            and not _SIGNATURE.search(sent.text)
+            and names <= _words(f"{header(src)} {src.hit.chunk.text}")
         ]
         timings["total_s"] = time.perf_counter() - t0
         text = " ".join(f"{s.text} [{s.citations[0].n}]" for s in sentences)
@@ -548,6 +559,8 @@ def _digits(m: re.Match[str]) -> str:
     return str(_SPELLED[tens] + _SPELLED.get(unit, 1) if tens else _SPELLED[word])
 
 
+# Two fields of a signature block: "By: ____ Name: Title:".
+_SIGNATURE = re.compile(r"\b(?:By|Name|Title|Its|Date)\s*:.{0,80}?\b(?:Name|Title|Its|Date)\s*:")
 _NAME = re.compile(r"(?<=[\w,;:()\"'] )[A-Z][\w'-]*")  # capitalised, not a sentence's first word
 _DENIAL = re.compile(r"\b(?:no|not|never|cannot|none|neither|nor)\b|n't\b", re.IGNORECASE)
 
@@ -569,10 +582,12 @@ def _word(w: str) -> str:
 
 def _echoes(sources: list[Source]) -> set[str]:
     """Source headers and headings as they appear in the prompt: a small model copies them,
-    sometimes with the label that opens the passage ("Checking signal strength Settings")."""
+    sometimes with the label that opens the passage ("Checking signal strength Settings"), or
+    without the header's page ("<title> | 9 Miscellaneous > Section 9.3 Amendments [1].")."""
     out: set[str] = set()
     for s in sources:
         names = {header(s), *(h for h in (s.hit.title, *s.hit.chunk.heading_path) if h.strip())}
+        names.add(re.sub(r" \| page \d+$", "", header(s)))
         first = s.text.strip().split("\n", 1)[0]
         out |= names | ({f"{h} {first}" for h in names} if _short(first) else set())
     return {" ".join(e.split()).lower() for e in out}

@@ -360,6 +360,42 @@ def test_extract_mode_quotes_no_heading(tmp_path: Path, embedder: FakeEmbedder) 
     assert [s.text for s in a.sentences] == [clause]
 
 
+def test_extract_mode_quotes_what_holds_the_names_asked_about(
+    tmp_path: Path, embedder: FakeEmbedder
+) -> None:
+    clause = "This Agreement shall be governed by the laws of the State of Tennessee."
+    c = one_passage(tmp_path, embedder, "Endorsement agreement", clause)
+    ask = answerer(c, embedder, None).answer
+    # A clause naming another state does not answer which contracts Delaware law governs...
+    a = ask("Which contracts are governed by Delaware law?", mode="extract")
+    assert a.abstained and a.reason == "no sentence was relevant", a.text
+    # ...it answers one naming Tennessee, and, as a "no", the yes/no question about Delaware.
+    for question in (
+        "Which contracts are governed by Tennessee law?",
+        "Is the agreement governed by Delaware law?",
+    ):
+        assert [s.text for s in ask(question, mode="extract").sentences] == [clause]
+    # A signature block holds the name, and answers nothing.
+    block = "ACME FUND, a Delaware corporation By: Name: Title: [Signature Page to the Agreement]"
+    c = one_passage(tmp_path / "signed", embedder, "License agreement", block)
+    a = answerer(c, embedder, None).answer("Which firm is a Delaware corporation?", "extract")
+    assert a.abstained and a.reason == "no sentence was relevant", a.text
+
+
+def test_a_header_copied_without_its_page_points_at_its_source(
+    tmp_path: Path, embedder: FakeEmbedder
+) -> None:
+    # A PDF passage's header ends "| page 5"; the model copies the rest of it.
+    doc = make_doc("/d/license.pdf", "License agreement", ["The laws of New York govern it."])
+    doc = replace(doc, chunks=[replace(ch, page_start=5, page_end=5) for ch in doc.chunks])
+    c = Store(tmp_path).open_or_create("paged", embedder.model_id, embedder.dim)
+    write(c, embedder, [doc])
+    gen = ScriptedGenerator("[1] License agreement | License agreement section [1].")
+    a = answerer(c, embedder, gen).answer("Which law governs: New York?")
+    assert [s.text for s in a.sentences] == ["The laws of New York govern it."], a.reason
+    assert a.sentences[0].verbatim
+
+
 def test_a_sentence_that_says_nothing_citing_one_that_says_nothing_points_at_its_source(
     tmp_path: Path, embedder: FakeEmbedder
 ) -> None:
