@@ -37,18 +37,37 @@ _REFERENCE = re.compile(
 )
 
 # "Which law governs the Sykes outsourcing agreement?", "When does the Acme lease expire?",
-# "Can the Sykes agreement be assigned?": a document named inside the question, by a few
-# qualifiers and a document kind, ending a clause or followed by at most three words that end
-# the question (a name ends with its kind: "the Acme lease agreement renew?" names "the Acme
-# lease agreement"). Routed like the forms above; if no document stands out, the question is
-# searched whole (the name's words may still help).
+# "Is the Sykes agreement governed by New York law?": a document named inside the question, by
+# a few qualifiers and a document kind that ends a noun phrase (a verb, a preposition or the
+# clause's end follows it: "the Software License fee" names a fee). A name with a capitalised
+# word may stand anywhere; one without, only among the question's last three words ("the
+# software license" in "Does the software license cover upgrades?" is not a document's name).
+# Routed like the forms above; if no document stands out, the question is searched whole (the
+# name's words may still help).
 _KINDS = r"agreement|contract|lease|licen[cs]e|manual|guide|handbook|policy|amendment|addendum"
 _LINKS = r"the|a|an|this|that|of|under|in|on|for|to|with|by|from|and|or|between|about"
+_FOLLOWS = (
+    r"is|are|was|were|be|been|has|have|had|do|does|did|can|could|will|would|shall|should|may"
+    r"|might|must|say|says|state|states|allow|allows|permit|permits|require|requires|provide"
+    r"|provides|contain|contains|include|includes|cover|covers|govern|governs|governed|expire"
+    r"|expires|end|ends|last|lasts|renew|renews|renewed|terminate|terminates|terminated|grant"
+    r"|grants|mention|mentions|specify|specifies|limit|limits|apply|applies|signed|dated"
+    r"|executed|assigned|between|with|for|in|on|of|to|by|under|from|regarding|about|as|and|or"
+    r"|that|which|when|if"
+)
 _EMBEDDED = re.compile(
     rf"\b(?:the|this|that|my|our|your)\s+(?:(?!(?:{_LINKS})\b)[\w&.'-]+\s+){{1,5}}"
-    rf"(?:{_KINDS})\b(?=\s*(?:[?.!,;]|$)|(?:\s+[\w'-]+){{1,3}}\s*[?.!]?\s*$)",
+    rf"(?:{_KINDS})\b(?=\s*(?:[?.!,;:]|$)|\s+(?:{_FOLLOWS})\b)",
     re.IGNORECASE,
 )
+
+
+def _embedded(text: str) -> re.Match[str] | None:
+    for e in _EMBEDDED.finditer(text):
+        near_end = len(re.findall(r"[\w'-]+", text[e.end() :])) <= 3
+        if near_end or re.search(r"\s[A-Z]", e.group(0)):
+            return e
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +88,7 @@ class Query:
 def analyze(text: str) -> Query:
     m = _REFERENCE.match(text)
     if m is None:
-        e = _EMBEDDED.search(text)
+        e = _embedded(text)
         # "the Sykes outsourcing agreement" names one; "the license" or "the guide" does not.
         if e is None or len(content_words(e.group(0))) < 2:
             return Query(text, text)

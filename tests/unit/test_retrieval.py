@@ -108,13 +108,26 @@ def coll(tmp_path: Path, embedder: FakeEmbedder) -> Collection:
             "the Acme lease agreement",
             "Can the agreement be renewed?",
         ),
-        # A bare kind, a kind inside a longer phrase, or a name far from the clause's end.
-        ("Who owns the IP under the license?", None, "Who owns the IP under the license?"),
-        ("How do I record from the guide screen?", None, "How do I record from the guide screen?"),
+        # A capitalised name anywhere, where the kind ends a noun phrase.
         (
             "Does the Acme lease expire before the end of 2030?",
+            "the Acme lease",
+            "Does the lease expire before the end of 2030?",
+        ),
+        (
+            "Is the Sykes agreement governed by New York law?",
+            "the Sykes agreement",
+            "Is the agreement governed by New York law?",
+        ),
+        # A bare kind, a kind inside a longer phrase, a name far from the clause's end without
+        # a capital.
+        ("Who owns the IP under the license?", None, "Who owns the IP under the license?"),
+        ("How do I record from the guide screen?", None, "How do I record from the guide screen?"),
+        ("Is the Software License fee due?", None, "Is the Software License fee due?"),
+        (
+            "Does the acme lease expire before the end of 2030?",
             None,
-            "Does the Acme lease expire before the end of 2030?",
+            "Does the acme lease expire before the end of 2030?",
         ),
     ],
 )
