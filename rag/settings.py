@@ -89,6 +89,9 @@ class AnswerSettings(BaseModel):
     relative_relevance: float = Field(0.8, ge=0.0, le=1.0)
     # Sources are ranked by their best sentence plus this weight times their retrieval score.
     retrieval_weight: float = Field(0.6, ge=0.0)
+    # Sentence vectors a process keeps (by text, least recently used out; 384 floats each:
+    # 20,000 is ~30 MB). 0 embeds every retrieved sentence at every question.
+    sentence_cache: int = Field(20_000, ge=0)
     # Below this question-sentence score the documents do not hold the answer. Measured on the
     # public sets (bar from 0.55 to 0.65): every answerable S10 and TV question passes; from
     # 0.60 up, 96% (S10) and 100% (TV) of contract questions asked of the manuals fall below.

@@ -112,6 +112,7 @@ def answerer(
         a.max_sources,
         relative=a.relative_relevance,
         retrieval_weight=a.retrieval_weight,
+        cache_size=a.sentence_cache,
     )
     return Answerer(
         searcher(settings, collection, emb),

@@ -289,6 +289,25 @@ def test_retrieval_score_ranks_sources_with_their_best_sentence(
     assert first(1.0, rescored) in target.chunk.text
 
 
+def test_sentence_vectors_are_cached_and_the_cache_is_bounded(
+    coll: Collection, embedder: FakeEmbedder
+) -> None:
+    question = "impeller seal bearing casing"
+    hits = Searcher(coll, embedder, make_retrievers("hybrid")).search(question, 5).hits
+    qvec = embedder.embed_query(question)
+    count = lambda t: len(t.split())  # noqa: E731
+    plain = EvidenceSelector(embedder, count, 500).select(question, qvec, hits)
+    cached = EvidenceSelector(embedder, count, 500, cache_size=1000)
+    first = cached.select(question, qvec, hits)
+    calls = embedder.calls
+    again = cached.select(question, qvec, hits)
+    assert embedder.calls == calls  # every sentence vector came from the cache
+    assert first == again == plain  # and the same sources, scores and spans as without it
+    small = EvidenceSelector(embedder, count, 500, cache_size=2)
+    assert small.select(question, qvec, hits) == plain
+    assert len(small._cache) == 2
+
+
 def test_a_line_laid_out_as_a_list_of_sources_cites_each_item_by_its_own_marker() -> None:
     echoes = {"pump manual", "maintenance"}
     raw = "Sources: [1] Pump manual [2] Maintenance [3] Replace the seal yearly"
