@@ -143,7 +143,9 @@ class EvidenceSelector:
             found = {t: self._cache[t] for t in texts if t in self._cache}
         missing = [t for t in dict.fromkeys(texts) if t not in found]
         if missing:
-            found.update(zip(missing, self.embedder.embed(missing), strict=True))
+            # Rows copied: a kept row would otherwise keep its whole batch's array alive.
+            fresh = self.embedder.embed(missing)
+            found.update((t, fresh[i].copy()) for i, t in enumerate(missing))
         with self._lock:
             for t in dict.fromkeys(texts):
                 self._cache[t] = found[t]

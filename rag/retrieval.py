@@ -44,7 +44,8 @@ _REFERENCE = re.compile(
 # software license" in "Does the software license cover upgrades?" is not a document's name).
 # Routed like the forms above; if no document stands out, the question is searched whole (the
 # name's words may still help).
-_KINDS = r"agreement|contract|lease|licen[cs]e|manual|guide|handbook|policy|amendment|addendum"
+_CONTRACT_KINDS = r"agreement|contract|lease|licen[cs]e|amendment|addendum"
+_KINDS = rf"{_CONTRACT_KINDS}|manual|guide|handbook|policy"
 _LINKS = r"the|a|an|this|that|of|under|in|on|for|to|with|by|from|and|or|between|about"
 _FOLLOWS = (
     r"is|are|was|were|be|been|has|have|had|do|does|did|can|could|will|would|shall|should|may"
@@ -108,9 +109,7 @@ _IT = re.compile(
     r"\b(?P<it>[Ii]ts?)\b(?!\s+(?:possible|allowed|permitted|necessary|required|true|legal|ok|okay"
     r"|likely|clear|mandatory)\b)"
 )
-_CONTRACT_KIND = re.compile(
-    r"\b(agreement|contract|lease|licen[cs]e|amendment|addendum)\b[^\w]*$", re.IGNORECASE
-)
+_CONTRACT_KIND = re.compile(rf"\b({_CONTRACT_KINDS})\b\W*$", re.IGNORECASE)
 
 
 def _resolve_it(question: str, reference: str) -> str:
