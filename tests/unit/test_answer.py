@@ -7,6 +7,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from rag.answer import (
@@ -268,17 +269,24 @@ def test_the_models_citation_stays_only_while_it_supports_about_as_well(
     assert kept.sentences[0].citations[0].n == own
 
 
+def searched(coll: Collection, embedder: FakeEmbedder) -> tuple[str, list[Hit], np.ndarray]:
+    """A question about the pump, its hits and its vector: what evidence is selected from."""
+    question = "impeller seal bearing casing"
+    hits = Searcher(coll, embedder, make_retrievers("hybrid")).search(question, 5).hits
+    return question, hits, embedder.embed_query(question)
+
+
+def words(text: str) -> int:
+    return len(text.split())
+
+
 def test_retrieval_score_ranks_sources_with_their_best_sentence(
     coll: Collection, embedder: FakeEmbedder
 ) -> None:
-    question = "impeller seal bearing casing"
-    hits = Searcher(coll, embedder, make_retrievers("hybrid")).search(question, 5).hits
-    qvec = embedder.embed_query(question)
+    question, hits, qvec = searched(coll, embedder)
 
     def first(weight: float, found: list[Hit]) -> str:
-        selector = EvidenceSelector(
-            embedder, lambda t: len(t.split()), 500, context=0, retrieval_weight=weight
-        )
+        selector = EvidenceSelector(embedder, words, 500, context=0, retrieval_weight=weight)
         return selector.select(question, qvec, found)[0].text
 
     by_sentence = first(0.0, hits)
@@ -292,18 +300,15 @@ def test_retrieval_score_ranks_sources_with_their_best_sentence(
 def test_sentence_vectors_are_cached_and_the_cache_is_bounded(
     coll: Collection, embedder: FakeEmbedder
 ) -> None:
-    question = "impeller seal bearing casing"
-    hits = Searcher(coll, embedder, make_retrievers("hybrid")).search(question, 5).hits
-    qvec = embedder.embed_query(question)
-    count = lambda t: len(t.split())  # noqa: E731
-    plain = EvidenceSelector(embedder, count, 500).select(question, qvec, hits)
-    cached = EvidenceSelector(embedder, count, 500, cache_size=1000)
+    question, hits, qvec = searched(coll, embedder)
+    plain = EvidenceSelector(embedder, words, 500).select(question, qvec, hits)
+    cached = EvidenceSelector(embedder, words, 500, cache_size=1000)
     first = cached.select(question, qvec, hits)
     calls = embedder.calls
     again = cached.select(question, qvec, hits)
     assert embedder.calls == calls  # every sentence vector came from the cache
     assert first == again == plain  # and the same sources, scores and spans as without it
-    small = EvidenceSelector(embedder, count, 500, cache_size=2)
+    small = EvidenceSelector(embedder, words, 500, cache_size=2)
     assert small.select(question, qvec, hits) == plain
     assert len(small._cache) == 2
 
