@@ -20,9 +20,9 @@ from rag.embedder import Embedder
 from rag.errors import QuestionTooLong
 from rag.evidence import ABSTAIN, EvidenceSelector, Sentence, Source, header, messages
 from rag.generator import Generator
-from rag.lexical import porter_stems
+from rag.lexical import content_words, porter_stems, weighted_overlap
 from rag.retrieval import Searcher
-from rag.text import overlap, sentence_spans, stems, whole_sentence
+from rag.text import sentence_spans, stems, whole_sentence
 
 _CITE = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 
@@ -235,6 +235,11 @@ class Answerer:
         # affirms one cites a passage that holds it, not the preamble that names the parties.
         asking = _names(asked) if verdict else set()
         holds = {src.n: _words(f"{header(src)} {src.text}") for src in sources}
+        # Shared words count by how rare they are in the collection: "There is an audit right
+        # in the agreement" shares "right" and "agreement" with a governing-law clause ("...
+        # the obligations, rights and remedies of the parties"), two of its three words, and
+        # says nothing that clause holds.
+        weight = self.searcher.idf(w for text, _ in claims for w in content_words(text))
         for i, (text, cited) in enumerate(claims):
             errors += sum(1 for n in cited if n not in by_n) + (not cited)
             words = stems(text)
@@ -257,7 +262,7 @@ class Answerer:
                 or len(novel & said[src.n]) * 2 < len(novel)
                 # A passage given as context, too far from the question to answer it.
                 or src.relevance < self.cited_relevance * bar
-                else max(overlap(text, s.text), float(d))
+                else max(weighted_overlap(text, s.text, weight), float(d))
                 for (src, s), d, heading, w in zip(pool, dense[i], headings, words_of, strict=True)
             ]
             sentence = self._support(text, pool, scores, set(cited))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import itertools
 import re
 import time
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
@@ -417,9 +417,9 @@ class Searcher:
                 timings["embed"] = time.perf_counter() - t0
             if any(not r.needs_vector for r in self.retrievers):
                 t0 = time.perf_counter()
-                if self._df[0] != snap.generation or len(self._df[1]) > 100_000:
-                    self._df = (snap.generation, {})
-                match = lexical.match_expression(snap.catalog.conn, query.question, self._df[1])
+                match = lexical.match_expression(
+                    snap.catalog.conn, query.question, self._known(snap)
+                )
                 query = replace(query, match=match)
                 timings["terms"] = time.perf_counter() - t0
             depth = max(k, self.candidates)
@@ -447,6 +447,23 @@ class Searcher:
             if self.reranker is not None:
                 hits = self.reranker.rerank(query, hits)
             return SearchResult(hits, snap.generation, timings, query, routed is not None, missing)
+
+    def idf(self, words: Iterable[str]) -> dict[str, float]:
+        """The inverse document frequency of each word's stem among the collection's chunks, as
+        BM25 weighs it (stem -> idf; with the stems of earlier calls): "agreement" in a contract
+        collection is worth next to nothing, "audit" a lot."""
+        words = set(words)
+        with self.collection.snapshot() as snap:
+            df, total = lexical.frequencies(snap.catalog.conn, words, self._known(snap))
+        # A stem no chunk holds weighs as much as one that a single chunk holds: the claim's own
+        # words are not evidence of how rare they are.
+        return {t: lexical.idf(max(n, 1), max(total, 1)) for t, n in df.items()}
+
+    def _known(self, snap: Snapshot) -> dict[str, int]:
+        """Document frequencies counted so far on this generation of the collection."""
+        if self._df[0] != snap.generation or len(self._df[1]) > 100_000:
+            self._df = (snap.generation, {})
+        return self._df[1]
 
     def _fuse(self, ranked: dict[str, list[tuple[int, float]]]) -> list[Fused]:
         if len(ranked) == 1:  # one retriever: keep its own scores (cosine, BM25)

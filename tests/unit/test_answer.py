@@ -623,6 +623,38 @@ def test_a_verdict_affirming_a_name_cites_a_passage_that_holds_it(
     assert not verdict(sykes, "Yes, this Agreement is made by Sykes's company [1].").abstained
 
 
+def test_words_most_passages_hold_support_no_claim(tmp_path: Path, embedder: FakeEmbedder) -> None:
+    # Every clause of a contract says "Agreement" and many say "right": the governing-law
+    # clause holds two of the three words of "There is an audit right in the agreement" and
+    # nothing of what it claims. Shared words count by how rare they are in the collection.
+    law = (
+        "This Agreement is governed by New York law, and the rights and remedies of the "
+        "parties under this Agreement are determined by those laws."
+    )
+    clauses = [
+        law,
+        "Either party has the right to terminate this Agreement on thirty days notice.",
+        "The Servicer has the right to assign this Agreement to an affiliate.",
+        "This Agreement is the entire agreement of the parties on its subject.",
+    ]
+    question = "Is there an audit right in the agreement?"
+    claim = "There is an audit right in the agreement [1]."
+
+    def asked(paragraphs: list[str]) -> Answer:
+        c = Store(tmp_path / str(len(paragraphs))).open_or_create(
+            "servicing", embedder.model_id, embedder.dim
+        )
+        write(c, embedder, [make_doc("/d/servicing.txt", "Servicing agreement", paragraphs)])
+        return answerer(c, embedder, ScriptedGenerator(claim)).answer(question)
+
+    assert unsupported(asked(clauses))
+    # The clause that grants it supports it.
+    audit = "The Owner has the right to audit the books of the Servicer under this Agreement."
+    a = asked([audit, *clauses])
+    assert not a.abstained
+    assert a.sentences[0].citations[0].quote == audit
+
+
 def test_an_extract_answer_reads_as_one_line(tmp_path: Path, embedder: FakeEmbedder) -> None:
     body = "Settings\nSupport\nSelf Diagnosis\nSignal Information shows the signal strength."
     c = one_passage(tmp_path, embedder, "Signal", body)
