@@ -374,6 +374,19 @@ class Catalog:
     def document_count(self) -> int:
         return int(self.conn.execute("SELECT COUNT(*) FROM documents").fetchone()[0])
 
+    def sole_document(self) -> int | None:
+        """The row id of the collection's only document; None when it holds none or several."""
+        rows = self.conn.execute("SELECT id FROM documents LIMIT 2").fetchall()
+        return int(rows[0][0]) if len(rows) == 1 else None
+
+    def opening(self, rowid: int, chars: int = HEAD_CHARS) -> list[int]:
+        """Row ids of a document's chunks that begin within its first `chars` characters."""
+        rows = self.conn.execute(
+            "SELECT id FROM chunks WHERE document = ? AND start < ? ORDER BY ordinal",
+            (rowid, chars),
+        )
+        return [int(r[0]) for r in rows]
+
     def document_text(self, doc_id: str) -> str | None:
         row = self.conn.execute("SELECT text FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
         return None if row is None else str(row[0])

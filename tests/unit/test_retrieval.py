@@ -244,6 +244,46 @@ def test_a_model_number_picks_its_own_manual(tmp_path: Path, embedder: FakeEmbed
     assert routed.search(roku, 5, {rows["/m/s10.txt"]}).unmatched
 
 
+def test_who_the_parties_are_is_read_in_the_opening(tmp_path: Path, embedder: FakeEmbedder) -> None:
+    # The preamble names the parties once; the clauses say "Party" over and over.
+    recitals = "WHEREAS, the Licensor owns software that the Licensee wishes to use. " * 30
+    clauses = [
+        "Either Party may terminate; the terminating Party notifies the other Party.",
+        "Each Party shall keep the other Party's information confidential.",
+    ]
+    preamble = "This License Agreement is made between Zenith Software Corp and Orchard Bank."
+    license_ = make_doc(
+        "/c/license.txt", "Zenith Orchard License Agreement", [preamble, recitals, *clauses]
+    )
+    c = Store(tmp_path).open_or_create("contracts", embedder.model_id, embedder.dim)
+    write(
+        c, embedder, [license_, make_doc("/c/supply.txt", "Acme Borealis Supply Agreement", SUPPLY)]
+    )
+    routed = Searcher(c, embedder, make_retrievers("hybrid"), router=DocumentRouter())
+
+    def texts(question: str, documents: set[int] | None = None) -> list[str]:
+        return [h.chunk.text for h in routed.search(question, k=5, documents=documents).hits]
+
+    assert texts("Who are the parties to the Zenith license agreement?") == [preamble, recitals]
+    assert texts("When was the Zenith license agreement signed?") == [preamble, recitals]
+    # Questions about the parties' rights are not about who they are.
+    assert texts("Which party may terminate the Zenith license agreement?")[0] in clauses
+    assert (
+        texts("What are the parties' obligations under the Zenith license agreement?")[0] in clauses
+    )
+    # Not routed, the one document the caller may see is the one asked about; with two, no
+    # opening is the answer.
+    with c.snapshot() as snap:
+        rows = dict(snap.catalog.conn.execute("SELECT source, id FROM documents").fetchall())
+    assert texts("Who are the parties?", {rows["/c/license.txt"]}) == [preamble, recitals]
+    assert texts("Who are the parties?")[0] in clauses
+    # A collection of one contract: that one.
+    alone = Store(tmp_path / "alone").open_or_create("one", embedder.model_id, embedder.dim)
+    write(alone, embedder, [license_])
+    hits = Searcher(alone, embedder, make_retrievers("hybrid")).search("Who are the parties?").hits
+    assert [h.chunk.text for h in hits] == [preamble, recitals]
+
+
 def test_no_route_when_no_document_stands_out(coll: Collection, embedder: FakeEmbedder) -> None:
     routed = Searcher(coll, embedder, make_retrievers("bm25"), router=DocumentRouter())
     result = routed.search("Which agreements can be terminated for convenience?", k=5)
