@@ -480,7 +480,7 @@ def _restates(claim: str, question: str, shown: str) -> bool:
     """The claim says nothing that the prompt did not show outside the passages (every content
     word is the question's or a source header's: "Encrypt SD card.", "Recording programs |
     Using the guide"), and the question is not a yes/no one, where a restatement answers it."""
-    return _YES_NO.match(question) is None and not stems(claim) - stems(shown)
+    return _YES_NO.match(question) is None and not porter_stems(claim) - porter_stems(shown)
 
 
 def _quoted(sentence: AnswerSentence, shown: str) -> AnswerSentence | None:

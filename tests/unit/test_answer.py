@@ -204,6 +204,9 @@ def test_a_sentence_that_only_restates_the_question_becomes_the_cited_sentence(
     # So does a sentence that adds only words of a source's header ("Pump manual").
     (header,) = said("Prime the pump [1].", "How do I prime before the first start?")
     assert header.verbatim and header.text == PUMP[0]
+    # Its words are read as BM25 stems them: "Prime" restates "priming".
+    (stem,) = said("Prime the pump [1].", "How is priming the pump done?")
+    assert stem.verbatim and stem.text == PUMP[0]
     # A sentence that says more than the question stays the model's.
     (own,) = said("Fill the pump casing with water [1].", "How do I prime the pump?")
     assert not own.verbatim and own.text == "Fill the pump casing with water."
