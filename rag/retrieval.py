@@ -458,7 +458,7 @@ class Searcher:
                 fused = self._fuse(ranked)
                 timings["feedback"] = time.perf_counter() - t0
             if _ABOUT_THE_DOCUMENT.search(query.question):
-                fused = _opening_first(snap, query, fused)
+                fused = _opening(snap, query, fused)
             fused = fused[:k]
             rows = snap.catalog.chunks_by_ids(f.id for f in fused)
             hits = [
@@ -474,14 +474,15 @@ class Searcher:
 
     def idf(self, words: Iterable[str]) -> dict[str, float]:
         """The inverse document frequency of each word's stem among the collection's chunks, as
-        BM25 weighs it (stem -> idf; with the stems of earlier calls): "agreement" in a contract
-        collection is worth next to nothing, "audit" a lot."""
+        BM25 weighs it (stem -> idf): "agreement" in a contract collection is worth next to
+        nothing, "audit" a lot."""
         words = set(words)
+        wanted = {lexical.stemmer()(w) for w in words}
         with self.collection.snapshot() as snap:
             df, total = lexical.frequencies(snap.catalog.conn, words, self._known(snap))
         # A stem no chunk holds weighs as much as one that a single chunk holds: the claim's own
         # words are not evidence of how rare they are.
-        return {t: lexical.idf(max(n, 1), max(total, 1)) for t, n in df.items()}
+        return {t: lexical.idf(max(df[t], 1), max(total, 1)) for t in wanted}
 
     def _known(self, snap: Snapshot) -> dict[str, int]:
         """Document frequencies counted so far on this generation of the collection."""
@@ -512,9 +513,11 @@ class Searcher:
         return [(ids[i], float(scores[i])) for i in order]
 
 
-def _opening_first(snap: Snapshot, query: Query, fused: list[Fused]) -> list[Fused]:
-    """`fused` with the opening of the one document searched (routed to, the only one the
-    caller may see, or the collection's only one) ranked first, as high as the best hit."""
+def _opening(snap: Snapshot, query: Query, fused: list[Fused]) -> list[Fused]:
+    """The opening of the one document searched (routed to, the only one the caller may see, or
+    the collection's only one), in place of `fused`, as high as its best hit; `fused` when the
+    search is not about one document. (Not ahead of `fused`: the evidence selector ranks by
+    sentence, and picks the clauses that say "Party" again.)"""
     if query.documents is not None:
         one = next(iter(query.documents)) if len(query.documents) == 1 else None
     else:
