@@ -112,7 +112,13 @@ def _print_summary(summary: RunSummary) -> None:
             overflow="fold",
             justify="right" if col in ("pages", "chunks", "embedded", "seconds") else "left",
         )
-    colour = {"failed": "red", "added": "green", "updated": "cyan", "deleted": "magenta"}
+    colour = {
+        "failed": "red",
+        "added": "green",
+        "updated": "cyan",
+        "moved": "blue",
+        "deleted": "magenta",
+    }
     for r in sorted(summary.results, key=lambda r: (r.status != "failed", r.source)):
         style = colour.get(r.status, "")
         table.add_row(

@@ -29,7 +29,7 @@ from rag.store import Collection
 from rag.types import Chunk, Document, ParsedDocument
 from rag.writer import Writer, open_writer
 
-STATUSES = ("added", "updated", "deleted", "unchanged", "failed")
+STATUSES = ("added", "updated", "moved", "deleted", "unchanged", "failed")
 
 
 @dataclass
@@ -45,8 +45,8 @@ class FileResult:
     diagnostics: list[str] = field(default_factory=list)
     # Its ACL groups or metadata changed (also for an unchanged file, without re-embedding).
     labels_changed: bool = False
-    # An added file with the content of a document that vanished from this path: renamed or
-    # moved. The document keeps its groups and metadata; its old path is reported deleted.
+    # A file (status "moved") with the content of a document that vanished from this path:
+    # renamed or moved. The document keeps its groups and metadata.
     moved_from: str | None = None
 
 
@@ -146,10 +146,10 @@ def dry_run(
         except ParseError as exc:
             results.append(FileResult(f.source, "failed", error=str(exc)))
             continue
-        results.append(FileResult(f.source, status, moved_from=_origin(plan, f)))
-    # The old path of a move goes once the new one is stored: not if that one fails.
-    moved = [r.moved_from for r in results if r.moved_from is not None]
-    results += [FileResult(source, "deleted") for source in moved]
+        origin = _origin(plan, f)
+        results.append(
+            FileResult(f.source, status if origin is None else "moved", moved_from=origin)
+        )
     results += [FileResult(f.source, "unchanged") for f in plan.unchanged]
     results += [FileResult(f.source, "unchanged") for f, _ in plan.touch]
     results += [FileResult(s.source, "deleted") for s in plan.delete]
@@ -368,8 +368,7 @@ class Ingestor:
             if moved is not None:
                 writer.catalog.set_labels(rowid, groups, None)
                 writer.delete(moved)  # after the upsert: its vectors were reused, not dropped
-                p.result.moved_from = moved.source
-                summary.results.append(FileResult(moved.source, "deleted"))
+                p.result.status, p.result.moved_from = "moved", moved.source
             p.result.labels_changed = self._apply_labels(writer.catalog, rowid)
         generation = writer.commit()
         summary.chunks_embedded += len(new)

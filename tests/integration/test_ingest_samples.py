@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from ingest.chunk import Chunker
-from ingest.pipeline import Ingestor, Labels, RunSummary, document_id
+from ingest.pipeline import Ingestor, Labels, RunSummary, document_id, dry_run
 from rag.embedder import LazyEmbedder
 from rag.retrieval import Searcher, make_retrievers
 from rag.settings import ChunkSettings, IngestSettings
@@ -164,7 +164,7 @@ def test_identical_texts_are_embedded_once(
     ) == len(FILES)
 
 
-def test_a_moved_file_keeps_its_groups_and_its_vectors(world: World) -> None:
+def test_a_moved_file_keeps_its_groups_and_its_vectors(world: World, tmp_path: Path) -> None:
     """Moving a restricted file must not make it public, nor re-embed it. (Last: it gives
     every document a group.)"""
     name = "samsung-smart-tv-remote.md"
@@ -172,14 +172,20 @@ def test_a_moved_file_keeps_its_groups_and_its_vectors(world: World) -> None:
     ingestor.run([world.docs], labels=Labels(groups=("support",)))
     (world.docs / "archive").mkdir()
     (world.docs / name).rename(world.docs / "archive" / name)
+    # Reported as one move, in a dry run as in the run: not as an addition and a deletion.
+    planned = dry_run(
+        world.collection.catalog(), "samples", [world.docs], world.chunker, index_dir=tmp_path
+    )
     summary = world.run()  # no --acl-group: each document keeps what it has
-    (added,) = [r for r in summary.results if r.status == "added"]
-    assert added.source == str(world.docs / "archive" / name)
-    assert added.moved_from == str(world.docs / name)
-    assert by_status(summary, "deleted") == {name}
+    for report in (planned, summary):
+        (moved,) = [r for r in report.results if r.status == "moved"]
+        assert moved.source == str(world.docs / "archive" / name)
+        assert moved.moved_from == str(world.docs / name)
+        assert by_status(report, "deleted") == by_status(report, "added") == set()
+        assert report.counts()["moved"] == 1
     assert summary.chunks_embedded == 0
     groups = world.collection.catalog().acl_groups()
-    assert groups[document_id(added.source)] == ("support",)
+    assert groups[document_id(moved.source)] == ("support",)
     assert document_id(str(world.docs / name)) not in groups
 
 
