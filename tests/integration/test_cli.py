@@ -45,7 +45,14 @@ def test_run_status_ls_search_rm(docs: Path, cli: CLI) -> None:
     run = cli("ingest", "run", str(docs), "-c", "c1", "--json")
     assert run.returncode == 0, run.stderr
     summary = json.loads(run.stdout)
-    assert summary["files"] == {"added": 2, "updated": 0, "deleted": 0, "unchanged": 0, "failed": 0}
+    assert summary["files"] == {
+        "added": 2,
+        "updated": 0,
+        "moved": 0,
+        "deleted": 0,
+        "unchanged": 0,
+        "failed": 0,
+    }
     assert summary["chunks_embedded"] == sum(r["embedded"] for r in summary["results"]) > 0
 
     status = json.loads(cli("ingest", "status", "-c", "c1", "--json").stdout)
