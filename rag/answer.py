@@ -20,7 +20,7 @@ from rag.embedder import Embedder
 from rag.errors import QuestionTooLong
 from rag.evidence import ABSTAIN, EvidenceSelector, Sentence, Source, header, messages
 from rag.generator import Generator
-from rag.lexical import content_words, porter_stems, weighted_overlap
+from rag.lexical import porter_stems, weighted_overlap
 from rag.retrieval import Searcher
 from rag.text import sentence_spans, stems, whole_sentence
 
@@ -225,7 +225,8 @@ class Answerer:
         headings = [not w - stems(header(src)) for (src, _), w in zip(pool, words_of, strict=True)]
         said = {src.n: porter_stems(src.text) for src in sources}
         held = {src.n: _figures(src.text) for src in sources}
-        known = porter_stems(shown) | porter_stems(_VERDICT)
+        shown_stems = porter_stems(shown)
+        known = shown_stems | porter_stems(_VERDICT)
         # A heading supports a yes/no verdict only by a word it shares with it beyond the
         # document's name: "Non-Solicitation" does "Yes, there is a non-solicit clause";
         # "OUTSOURCING AGREEMENT" does not "Yes, the Sykes agreement is governed by New York law".
@@ -239,15 +240,21 @@ class Answerer:
         # in the agreement" shares "right" and "agreement" with a governing-law clause ("...
         # the obligations, rights and remedies of the parties"), two of its three words, and
         # says nothing that clause holds.
-        weight = self.searcher.idf(w for text, _ in claims for w in content_words(text))
+        claimed = [porter_stems(text) for text, _ in claims]
+        weight = self.searcher.idf(set().union(*claimed))
+        porter_of = [porter_stems(s.text) for _, s in pool]
         for i, (text, cited) in enumerate(claims):
             errors += sum(1 for n in cited if n not in by_n) + (not cited)
             words = stems(text)
             # What it says beyond the question and headers, a verdict's "yes" or "cannot" aside.
-            novel = porter_stems(text) - known
+            novel = claimed[i] - known
             figures = _figures(text)
             affirms = set() if _DENIAL.search(text) else asking & _words(text)
-            restates = _restates(text, asked, shown)
+            # It says nothing that the prompt showed besides the passages (every content word is
+            # the question's or a source header's: "Encrypt SD card.", "Recording programs |
+            # Using the guide"), and the question is not a yes/no one, where a restatement
+            # answers it.
+            restates = not verdict and not claimed[i] - shown_stems
             scores = [
                 # A heading supports no statement (it may a verdict: CUAD's "There is a
                 # non-solicit clause" from the heading "Non-Solicitation"), and a passage no
@@ -262,8 +269,10 @@ class Answerer:
                 or len(novel & said[src.n]) * 2 < len(novel)
                 # A passage given as context, too far from the question to answer it.
                 or src.relevance < self.cited_relevance * bar
-                else max(weighted_overlap(text, s.text, weight), float(d))
-                for (src, s), d, heading, w in zip(pool, dense[i], headings, words_of, strict=True)
+                else max(weighted_overlap(claimed[i], p, weight), float(d))
+                for (src, _), d, heading, w, p in zip(
+                    pool, dense[i], headings, words_of, porter_of, strict=True
+                )
             ]
             sentence = self._support(text, pool, scores, set(cited))
             if not sentence.supported:
@@ -474,13 +483,6 @@ _YES_NO = re.compile(
     r"|has|have|had)\b",
     re.IGNORECASE,
 )
-
-
-def _restates(claim: str, question: str, shown: str) -> bool:
-    """The claim says nothing that the prompt did not show outside the passages (every content
-    word is the question's or a source header's: "Encrypt SD card.", "Recording programs |
-    Using the guide"), and the question is not a yes/no one, where a restatement answers it."""
-    return _YES_NO.match(question) is None and not porter_stems(claim) - porter_stems(shown)
 
 
 def _quoted(sentence: AnswerSentence, shown: str) -> AnswerSentence | None:

@@ -472,14 +472,13 @@ class Searcher:
                 hits = self.reranker.rerank(query, hits)
             return SearchResult(hits, snap.generation, timings, query, routed is not None, missing)
 
-    def idf(self, words: Iterable[str]) -> dict[str, float]:
-        """The inverse document frequency of each word's stem among the collection's chunks, as
-        BM25 weighs it (stem -> idf): "agreement" in a contract collection is worth next to
-        nothing, "audit" a lot."""
-        words = set(words)
-        wanted = {lexical.stemmer()(w) for w in words}
+    def idf(self, terms: Iterable[str]) -> dict[str, float]:
+        """The inverse document frequency of each stemmed term (`lexical.porter_stems`) among
+        the collection's chunks, as BM25 weighs it: "agreement" in a contract collection is
+        worth next to nothing, "audit" a lot."""
+        wanted = set(terms)
         with self.collection.snapshot() as snap:
-            df, total = lexical.frequencies(snap.catalog.conn, words, self._known(snap))
+            df, total = lexical.frequencies(snap.catalog.conn, wanted, self._known(snap))
         # A stem no chunk holds weighs as much as one that a single chunk holds: the claim's own
         # words are not evidence of how rare they are.
         return {t: lexical.idf(max(df[t], 1), max(total, 1)) for t in wanted}
