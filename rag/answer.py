@@ -231,6 +231,11 @@ class Answerer:
         # document's name: "Non-Solicitation" does "Yes, there is a non-solicit clause";
         # "OUTSOURCING AGREEMENT" does not "Yes, the Sykes agreement is governed by New York law".
         verdict = _YES_NO.match(asked) is not None
+        # The sources headed by what an existence question asks about: "Is there a limitation
+        # of liability?" and a clause headed "Limitation of Liability" (in its heading path, or
+        # on a line of its own: a PDF's headings are not always in the path).
+        thing = _asked_about(asked)
+        headed = [s.n for s in sources if thing and thing <= stems(_headings(s))]
         titled = {src.n: stems(src.hit.title) for src in sources}
         # Names a yes/no question asks about ("Is it governed by New York law?"): an answer that
         # affirms one cites a passage that holds it, not the preamble that names the parties.
@@ -245,6 +250,17 @@ class Answerer:
         porter_of = [porter_stems(s.text) for _, s in pool]
         for i, (text, cited) in enumerate(claims):
             errors += sum(1 for n in cited if n not in by_n) + (not cited)
+            if _words(text) <= {"yes", "no"}:
+                # A bare verdict, "No [1].": the model named where the answer is without
+                # writing it; no passage supports a bare word, and the wording is what matters.
+                pointers += cited
+                continue
+            if headed and _DENIAL.search(text):
+                # "No, there is no limitation of liability [1]." with a clause headed
+                # "Limitation of Liability" given: the clause is there, and it is what the
+                # lawyer must read (no passage can support "there is no ...").
+                pointers += headed
+                continue
             words = stems(text)
             # What it says beyond the question and headers, a verdict's "yes" or "cannot" aside.
             novel = claimed[i] - known
@@ -483,6 +499,28 @@ _YES_NO = re.compile(
     r"|has|have|had)\b",
     re.IGNORECASE,
 )
+
+
+# "Is there a cap on liability?", "Are there any audit rights?", "Does this contract include
+# an exclusivity clause?": whether the document has something (the `thing`).
+_EXISTS = re.compile(
+    r"\s*(?:(?:is|are)\s+there|(?:does|do|will|shall)\s+(?:the|this|that|it)\b(?:\s+\w+)?\s+"
+    r"(?:include|contain|have|provide\s+for|grant|impose))\s+(?:an?\s+|any\s+)?(?P<thing>[^?]+)",
+    re.IGNORECASE,
+)
+_WHERE = re.compile(
+    r"\s+(?:in|under|of|within)\s+(?:the|this|that)\s+"
+    r"(?:agreement|contract|lease|license|document)\b.*",
+    re.IGNORECASE,
+)
+_GENERIC = "clause clauses provision provisions agreement agreements contract contracts"
+
+
+def _asked_about(asked: str) -> set[str]:
+    """What an existence question asks about, stemmed: {"limitation", "liability"} of "Is there
+    a limitation of liability in this agreement?"; empty for any other question."""
+    m = _EXISTS.match(asked)
+    return set() if m is None else stems(_WHERE.sub("", m.group("thing"))) - stems(_GENERIC)
 
 
 def _quoted(sentence: AnswerSentence, shown: str) -> AnswerSentence | None:
@@ -726,6 +764,12 @@ def _heading_line(source: Source, sentence: Sentence) -> bool:
     a, b = sentence.start - source.hit.chunk.start, sentence.end - source.hit.chunk.start
     line = text[text.rfind("\n", 0, a) + 1 : len(text) if (e := text.find("\n", b)) < 0 else e]
     return line.strip() != "" and len(line.split()) <= 8 and line.rstrip()[-1] not in ".!?:;,"
+
+
+def _headings(source: Source) -> str:
+    """The headings over a source and in it."""
+    lines = [s.text for s in source.sentences if _heading_line(source, s)]
+    return " ".join([*source.hit.chunk.heading_path, *lines])
 
 
 def _echoed(raw: str, echoes: dict[int, set[str]]) -> list[int]:

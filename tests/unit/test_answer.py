@@ -601,6 +601,48 @@ def test_a_heading_supports_a_verdict_only_by_what_it_names(
     assert not clause.abstained
 
 
+def test_a_denial_of_what_a_clause_is_headed_quotes_the_clause(
+    tmp_path: Path, embedder: FakeEmbedder
+) -> None:
+    # Asked whether the agreement limits liability, the model denied it, citing the clause
+    # headed "Limitation of Liability" (the Curo servicing agreement).
+    clause = (
+        "Neither the Servicer nor its officers shall be under any liability to the Owner for "
+        "any action taken in good faith under this Agreement."
+    )
+    question = "Is there a limitation of liability in the agreement?"
+    for body in (clause, f"Limitation of Liability; Indemnification\n\n{clause}"):
+        # Headed in the heading path (the passage's title here), or on a line of its own.
+        title = "Limitation of Liability" if body == clause else "Servicing agreement"
+        c = Store(tmp_path / str(len(body))).open_or_create("c", embedder.model_id, embedder.dim)
+        write(c, embedder, [make_doc("/d/curo.txt", title, [body])])
+        reply = "No, there is no limitation of liability in the agreement [1]."
+        a = answerer(c, embedder, ScriptedGenerator(reply)).answer(question)
+        assert not a.abstained and a.text == f"{clause} [1]", a.text
+        assert a.sentences[0].verbatim
+    # A denial of what no heading names stands or falls by its support, as before.
+    c = one_passage(tmp_path / "other", embedder, "Servicing agreement", clause)
+    reply = "No, there is no audit right in the agreement [1]."
+    a = answerer(c, embedder, ScriptedGenerator(reply), sup=0.0).answer(
+        "Is there an audit right in the agreement?"
+    )
+    assert a.text.startswith("No, there is no audit right")
+
+
+def test_a_bare_verdict_quotes_the_passage_it_cites(tmp_path: Path, embedder: FakeEmbedder) -> None:
+    # "Can the agreement be assigned without consent?" "No [1].": right, and of no use to a
+    # lawyer, who needs the clause's wording; the bare word was dropped and the answer abstained.
+    clause = (
+        "Neither party may assign this Agreement without the prior written consent of the other."
+    )
+    c = one_passage(tmp_path, embedder, "Assignment", clause)
+    for reply in ("No [1].", "Yes [1]", "[1] No."):
+        a = answerer(c, embedder, ScriptedGenerator(reply)).answer(
+            "Can the agreement be assigned without consent?"
+        )
+        assert a.text == f"{clause} [1]", (reply, a.text)
+
+
 def test_a_verdict_affirming_a_name_cites_a_passage_that_holds_it(
     tmp_path: Path, embedder: FakeEmbedder
 ) -> None:
