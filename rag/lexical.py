@@ -93,16 +93,52 @@ def weighted_overlap(claim: set[str], source: set[str], weight: Mapping[str, flo
 def match_expression(
     conn: sqlite3.Connection, text: str, known: dict[str, int] | None = None
 ) -> str:
-    """`fts_query` without the words that occur in most chunks (`known`: as `frequencies`)."""
+    """`fts_query` without the words that occur in most chunks (`known`: as `frequencies`),
+    and with the words as the chunks spell them (`_spellings`)."""
     words = content_words(text)
-    if len(words) < 2:
-        return " OR ".join(f'"{w}"' for w in words)
-    stem = {w: stemmer()(w) for w in words}
+    joined = [
+        w
+        for w in dict.fromkeys(_word_of(m) for m in _HYPHENATED.findall(text.lower()))
+        if w not in words
+    ]
+    stem = {w: stemmer()(w) for w in [*words, *joined]}
     df, total = frequencies(conn, stem.values(), known)
-    kept = [w for w in words if total == 0 or df[stem[w]] <= MAX_DF * total]
-    if not kept:
+    kept = [w for w in words if total == 0 or df[stem[w]] <= MAX_DF * total or len(words) < 2]
+    if not kept and words:
         kept = [min(words, key=lambda w: df[stem[w]])]
-    return " OR ".join(f'"{w}"' for w in kept)
+    terms = [_spelled(conn, w, df[stem[w]], known) for w in kept]
+    terms += [f'"{w}"' for w in joined if 0 < df[stem[w]] <= MAX_DF * max(total, 1)]
+    return " OR ".join(dict.fromkeys(terms))
+
+
+# A hyphenated word of a question ("e-mail"), which the chunks may write as one ("email").
+_HYPHENATED = re.compile(r"\w+(?:-\w+)+")
+
+
+def _word_of(hyphenated: str) -> str:
+    return hyphenated.replace("-", "")
+
+
+def _spelled(conn: sqlite3.Connection, word: str, df: int, known: dict[str, int] | None) -> str:
+    """The FTS5 term for a query word: the word, quoted; a word no chunk holds ("wifi", "play
+    store" run together) as the two words it joins, where chunks hold them side by side
+    ("Wi-Fi", which the tokenizer reads as "wi" "fi"). A support agent types "wifi"; the
+    manual says "Wi-Fi" throughout, and BM25 found none of it."""
+    if df > 0 or len(word) < 4 or not word.isalpha():
+        return f'"{word}"'
+    splits = [(word[:i], word[i:]) for i in range(2, len(word) - 1)]
+    parts = {p for pair in splits for p in pair}
+    stem = {p: stemmer()(p) for p in parts}
+    counts, _ = frequencies(conn, stem.values(), known)
+    for a, b in splits:
+        if counts[stem[a]] and counts[stem[b]]:
+            phrase = f'"{a} {b}"'
+            found = conn.execute(
+                "SELECT 1 FROM chunks_fts WHERE chunks_fts MATCH ? LIMIT 1", (phrase,)
+            ).fetchone()
+            if found:
+                return phrase
+    return f'"{word}"'
 
 
 def _restrict(column: str, documents: Collection[int] | None) -> tuple[str, list[str]]:

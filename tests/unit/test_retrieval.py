@@ -378,3 +378,31 @@ def test_common_words_are_dropped_from_bm25_queries(
         # When every word is common, the rarest one is kept rather than none.
         assert lexical.match_expression(conn, "agreement terminate") == '"terminate"'
         assert lexical.match_expression(conn, "agreement") == '"agreement"'
+
+
+def test_bm25_finds_a_word_as_the_documents_spell_it(
+    tmp_path: Path, embedder: FakeEmbedder
+) -> None:
+    # A support agent types "wifi" and "e-mail"; the manual writes "Wi-Fi" (two tokens to
+    # FTS5: "wi", "fi") and "email". BM25 found neither.
+    manual = [
+        "Connect to a Wi-Fi network from Settings.",
+        "Add an email account in the Email app.",
+        "Charge the battery with the supplied cable.",
+        "Turn on Wi-Fi Direct to share files between devices.",
+    ]
+    c = Store(tmp_path).open_or_create("phone", embedder.model_id, embedder.dim)
+    write(c, embedder, [make_doc("/m/phone.txt", "Phone manual", manual)])
+    search = Searcher(c, embedder, make_retrievers("bm25")).search
+    from rag import lexical
+
+    with c.snapshot() as snap:
+        conn = snap.catalog.conn
+        assert lexical.match_expression(conn, "wifi") == '"wi fi"'
+        assert lexical.match_expression(conn, "How do I set up e-mail?") == (
+            '"set" OR "e" OR "mail" OR "email"'
+        )
+        # A word no chunk holds, and that no two words side by side make, stays as it is.
+        assert lexical.match_expression(conn, "bluetooth") == '"bluetooth"'
+    assert {h.chunk.text for h in search("wifi").hits} == {manual[0], manual[3]}
+    assert search("How do I set up e-mail?").hits[0].chunk.text == manual[1]
