@@ -96,11 +96,7 @@ def match_expression(
     """`fts_query` without the words that occur in most chunks (`known`: as `frequencies`),
     and with the words as the chunks spell them (`_spellings`)."""
     words = content_words(text)
-    joined = [
-        w
-        for w in dict.fromkeys(_word_of(m) for m in _HYPHENATED.findall(text.lower()))
-        if w not in words
-    ]
+    joined = [w for w in hyphenated(text) if w not in words]
     stem = {w: stemmer()(w) for w in [*words, *joined]}
     df, total = frequencies(conn, stem.values(), known)
     kept = [w for w in words if total == 0 or df[stem[w]] <= MAX_DF * total or len(words) < 2]
@@ -111,12 +107,13 @@ def match_expression(
     return " OR ".join(dict.fromkeys(terms))
 
 
-# A hyphenated word of a question ("e-mail"), which the chunks may write as one ("email").
-_HYPHENATED = re.compile(r"\w+(?:-\w+)+")
+_HYPHENATED = re.compile(r"[^\W_]+(?:-[^\W_]+)+")
 
 
-def _word_of(hyphenated: str) -> str:
-    return hyphenated.replace("-", "")
+def hyphenated(text: str) -> list[str]:
+    """The hyphenated words of `text` written as one, lowercased: "e-mail" as "email", which
+    another text may write instead ("Wi-Fi" and "wifi")."""
+    return list(dict.fromkeys(m.replace("-", "") for m in _HYPHENATED.findall(text.lower())))
 
 
 def _spelled(conn: sqlite3.Connection, word: str, df: int, known: dict[str, int] | None) -> str:

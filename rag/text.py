@@ -8,7 +8,7 @@ import re
 import sys
 from collections.abc import Callable, Iterator
 
-from rag.lexical import content_words
+from rag.lexical import content_words, hyphenated
 
 
 @functools.cache
@@ -127,8 +127,11 @@ _SUFFIX = re.compile(r"(?:ing|ed|es|s)$")
 
 
 def stems(text: str) -> set[str]:
-    """Content words, crudely stemmed: enough to see that 'charges' supports 'charging'."""
-    return {_SUFFIX.sub("", w) if len(w) > 4 else w for w in content_words(text)}
+    """Content words, crudely stemmed: enough to see that 'charges' supports 'charging'. A
+    hyphenated word counts whole as well as by its parts: "Wi-Fi" holds "wifi", which a
+    support agent types."""
+    words = [*content_words(text), *hyphenated(text)]
+    return {_SUFFIX.sub("", w) if len(w) > 4 else w for w in words}
 
 
 def overlap(claim: str, source: str) -> float:

@@ -406,3 +406,9 @@ def test_bm25_finds_a_word_as_the_documents_spell_it(
         assert lexical.match_expression(conn, "bluetooth") == '"bluetooth"'
     assert {h.chunk.text for h in search("wifi").hits} == {manual[0], manual[3]}
     assert search("How do I set up e-mail?").hits[0].chunk.text == manual[1]
+    # The evidence and the checks of an answer read words the same way: a sentence that says
+    # "Wi-Fi" holds all of "wifi", and "non-exclusive" still holds "exclusive".
+    from rag.text import overlap
+
+    assert overlap("wifi", manual[0]) == 1.0
+    assert overlap("Is the license exclusive?", "a non-exclusive license") == 1.0
