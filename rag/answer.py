@@ -340,9 +340,10 @@ class Answerer:
         bar: float,
     ) -> Answer | None:
         """The answer when the model wrote nothing but headings of the sources it cites
-        ("Sound mode [2].", "[1] Creating a favorites list [2] Adding channels"), or sentences
+        ("Sound mode [2].", "[1] Creating a favorites list [2] Adding channels"), sentences
         that, like the ones they cite, only repeat the question and headers ("8. Indemnification
-        and Insurance > 8.4 Insurance [1]."): it named where the answer is without writing it.
+        and Insurance > 8.4 Insurance [1]."), bare verdicts ("No [1].") or a denial of what a
+        given clause is headed by: it named where the answer is without writing it.
         Those sources' sentences that best match the question, verbatim, as extract mode
         quotes them; None when none is relevant enough. (On the model outputs of
         `bench/answers.sh` this answers S10 8 of 50 answerable questions, TV 4 of 65, CUAD 5 of

@@ -94,12 +94,13 @@ def match_expression(
     conn: sqlite3.Connection, text: str, known: dict[str, int] | None = None
 ) -> str:
     """`fts_query` without the words that occur in most chunks (`known`: as `frequencies`),
-    and with the words as the chunks spell them (`_spellings`)."""
+    with each word as the chunks spell it (`_spelled`, `hyphenated`)."""
     words = content_words(text)
     joined = [w for w in hyphenated(text) if w not in words]
     stem = {w: stemmer()(w) for w in [*words, *joined]}
     df, total = frequencies(conn, stem.values(), known)
-    kept = [w for w in words if total == 0 or df[stem[w]] <= MAX_DF * total or len(words) < 2]
+    sift = len(words) > 1 and total > 0  # a lone word stays, however common
+    kept = [w for w in words if not sift or df[stem[w]] <= MAX_DF * total]
     if not kept and words:
         kept = [min(words, key=lambda w: df[stem[w]])]
     terms = [_spelled(conn, w, df[stem[w]], known) for w in kept]
