@@ -122,7 +122,7 @@ class LazyEmbedder:
     def __init__(
         self,
         model_spec: str,
-        batch_size: int = 32,
+        batch_size: int = 8,
         device: str = "cpu",
         backend: str = "torch",
         quantize: bool = True,
@@ -174,7 +174,7 @@ class LazyEmbedder:
 class SentenceTransformerEmbedder:
     """The default embedder: sentence-transformers on PyTorch, CPU unless told otherwise."""
 
-    def __init__(self, model_spec: str, batch_size: int = 32, device: str = "cpu") -> None:
+    def __init__(self, model_spec: str, batch_size: int = 8, device: str = "cpu") -> None:
         from sentence_transformers import SentenceTransformer
         from transformers.utils import logging as hf_logging
 

@@ -30,7 +30,7 @@ class OnnxEmbedder:
         self,
         model_spec: str,
         cache_dir: Path,
-        batch_size: int = 32,
+        batch_size: int = 8,
         quantize: bool = True,
         threads: int | None = None,
     ) -> None:

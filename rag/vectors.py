@@ -6,6 +6,9 @@ id. The index type follows the collection's size:
 - above, an inverted file `IndexIVFFlat` (ids native, hashtable direct map), which keeps
   deletes and restricted searches exact-capable. HNSW is not used: FAISS cannot delete from
   it, and every re-index of a changed document deletes vectors.
+The threshold and the share of lists probed come from `bench/ivf_recall.py` (real embeddings of
+the shared datasets): at 88,000 vectors the inverted file finds 99% of exact search's top 10 in
+an eighth of its time (1.5 ms against 12.4).
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-IVF_THRESHOLD = 200_000
+IVF_THRESHOLD = 50_000
 # A restricted search over at most this many vectors is done exactly, whatever the index.
 EXACT_RESTRICTED = 50_000
 
@@ -47,8 +50,15 @@ def _trained_ivf(dim: int, vectors: np.ndarray, seed: int = 1234) -> faiss.Index
         rng = np.random.default_rng(seed)
         sample = vectors[rng.choice(n, 64 * nlist, replace=False)]
     index.train(np.ascontiguousarray(sample, dtype=np.float32))
-    index.nprobe = max(8, nlist // 64)
+    index.nprobe = nprobe(nlist)
     return index
+
+
+def nprobe(nlist: int) -> int:
+    """Lists searched per query: a fifth. Real embeddings spread a question's neighbours over
+    many lists: probing 1/64 of them (the rule of thumb, and enough for synthetic clusters)
+    found 0.92 of the exact top 10 at 88,000 vectors, a fifth 0.996 (`bench/ivf_recall.py`)."""
+    return max(8, nlist // 5)
 
 
 def describe(index: faiss.Index) -> dict[str, int | str]:
@@ -105,15 +115,15 @@ def search(
         if isinstance(inner, faiss.IndexIVF):
             # Probing a few lists could miss allowed vectors that live elsewhere: for a small
             # allowed set probe every list (the selector makes skipping the rest cheap).
-            nprobe = inner.nlist if len(allowed) <= EXACT_RESTRICTED else inner.nprobe * 4
-            params = faiss.SearchParametersIVF(sel=selector, nprobe=nprobe)  # type: ignore[call-arg]
+            probes = inner.nlist if len(allowed) <= EXACT_RESTRICTED else inner.nprobe * 4
+            params = faiss.SearchParametersIVF(sel=selector, nprobe=probes)  # type: ignore[call-arg]
         scores, ids = index.search(q, min(k, len(allowed), index.ntotal), params=params)
     return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i != -1]
 
 
 def reconstruct(index: faiss.Index, ids: Sequence[int]) -> np.ndarray:
     """(len(ids), d) float32: the stored vectors of these ids (an IVF index keeps a direct map)."""
-    out = np.vstack([index.reconstruct(int(i)) for i in ids]).astype(np.float32)
+    out = index.reconstruct_batch(np.asarray(ids, dtype=np.int64)).astype(np.float32)
     assert out.shape == (len(ids), index.d), out.shape
     return out
 
@@ -122,6 +132,9 @@ def read_index(path: Path, dim: int) -> faiss.Index:
     index = faiss.read_index(str(path))
     if index.d != dim:
         raise RuntimeError(f"{path} holds {index.d}-d vectors, expected {dim}")
+    inner = faiss.downcast_index(index)
+    if isinstance(inner, faiss.IndexIVF):  # saved by an older rule: probe as this one says
+        inner.nprobe = nprobe(inner.nlist)
     return index
 
 
