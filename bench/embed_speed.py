@@ -69,7 +69,7 @@ def main() -> None:
     sizes = [int(x) for x in args.batch_sizes.split(",") if x]
     report = {
         "chunks": len(batch),
-        "batch_size": Settings().embedder.batch_size,
+        "batch_size": wiring.embedder(Settings()).batch_size,
         "onnx_int8": onnx,
         "torch": torch,
         "speedup": onnx["chunks_per_s"] / torch["chunks_per_s"],

@@ -122,17 +122,27 @@ class LazyEmbedder:
     def __init__(
         self,
         model_spec: str,
-        batch_size: int = 8,
+        batch_size: int | None = None,
         device: str = "cpu",
         backend: str = "torch",
         quantize: bool = True,
         cache_dir: Path | None = None,
     ) -> None:
+        if batch_size is None:
+            # The int8 model quantises activations over the whole batch, so a text's vector
+            # would depend on the texts beside it (SciFact nDCG@10 0.738 to 0.742 by batch size
+            # alone). One text a call keeps a vector a function of its text, whenever and beside
+            # whatever it is embedded, at about the old speed (`bench/embed_speed.py
+            # --batch-sizes 1,8,32`: CUAD chunks/s 54.5 at 1, 65.3 at 8, 55.3 at 32). PyTorch's
+            # fp32 vectors do not depend on their batch, and batches of 8 were fastest on 2
+            # cores (32.5 chunks/s, 27.0 at 32).
+            batch_size = 1 if backend == "onnx" and quantize else 8
         folder = resolve_embedder(model_spec)
         self.model_id = canonical_embedder_id(model_spec)
         self.dim = model_dim(folder)
         self.max_tokens = model_window(folder)
-        self._spec, self._batch, self._device = model_spec, batch_size, device
+        self.batch_size = batch_size
+        self._spec, self._device = model_spec, device
         self._backend, self._quantize = backend, quantize
         self._cache_dir = Path("~/.cache/sabio/models") if cache_dir is None else cache_dir
         self._counter = WordPieceCounter(folder / "tokenizer.json")
@@ -148,10 +158,10 @@ class LazyEmbedder:
                 from rag.onnx_embedder import OnnxEmbedder
 
                 loaded: Embedder = OnnxEmbedder(
-                    self._spec, self._cache_dir, self._batch, quantize=self._quantize
+                    self._spec, self._cache_dir, self.batch_size, quantize=self._quantize
                 )
             else:
-                loaded = SentenceTransformerEmbedder(self._spec, self._batch, self._device)
+                loaded = SentenceTransformerEmbedder(self._spec, self.batch_size, self._device)
             if loaded.dim != self.dim:
                 raise ModelNotFound(
                     f"{self._spec!r} reports {loaded.dim} dimensions but its config "
@@ -174,7 +184,7 @@ class LazyEmbedder:
 class SentenceTransformerEmbedder:
     """The default embedder: sentence-transformers on PyTorch, CPU unless told otherwise."""
 
-    def __init__(self, model_spec: str, batch_size: int = 8, device: str = "cpu") -> None:
+    def __init__(self, model_spec: str, batch_size: int, device: str = "cpu") -> None:
         from sentence_transformers import SentenceTransformer
         from transformers.utils import logging as hf_logging
 

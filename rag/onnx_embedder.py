@@ -30,7 +30,7 @@ class OnnxEmbedder:
         self,
         model_spec: str,
         cache_dir: Path,
-        batch_size: int = 8,
+        batch_size: int,
         quantize: bool = True,
         threads: int | None = None,
     ) -> None:

@@ -19,10 +19,8 @@ from rag.errors import ConfigError
 class EmbedderSettings(BaseModel):
     # A packaged default name, a local folder, or a hub id (only where a hub is reachable).
     model: str = "all-MiniLM-L6-v2"
-    # Texts per model call. Small batches are faster on a 2-core CPU (their activations stay in
-    # cache) and pad less: chunks/s at 8 against 32, ONNX int8 104 vs 79, PyTorch 49 vs 38; the
-    # ~30 sentences an extract answer embeds, p50 64 ms vs 85 (/tmp measurements, 2026-11-23).
-    batch_size: int = Field(8, ge=1, le=1024)
+    # Texts per model call; None: 1 for the int8 ONNX model, 8 otherwise (see `LazyEmbedder`).
+    batch_size: int | None = Field(None, ge=1, le=1024)
     device: str = "cpu"
     # onnx: ONNX Runtime on a local export of the same weights (int8 unless quantize=false).
     backend: Literal["torch", "onnx"] = "onnx"

@@ -19,7 +19,7 @@ def store(settings: Settings) -> Store:
     return Store(settings.index_dir)
 
 
-def embedder(settings: Settings) -> Embedder:
+def embedder(settings: Settings) -> LazyEmbedder:
     """The configured embedder; its weights load on first use."""
     s = settings.embedder
     return LazyEmbedder(
