@@ -132,10 +132,9 @@ class LazyEmbedder:
             # The int8 model quantises activations over the whole batch, so a text's vector
             # would depend on the texts beside it (SciFact nDCG@10 0.738 to 0.742 by batch size
             # alone). One text a call keeps a vector a function of its text, whenever and beside
-            # whatever it is embedded, at about the old speed (`bench/embed_speed.py
-            # --batch-sizes 1,8,32`: CUAD chunks/s 54.5 at 1, 65.3 at 8, 55.3 at 32). PyTorch's
-            # fp32 vectors do not depend on their batch, and batches of 8 were fastest on 2
-            # cores (32.5 chunks/s, 27.0 at 32).
+            # whatever it is embedded, for some speed (`bench/embed_speed.py`: CUAD chunks/s
+            # 51.7 at 1, 66.1 at 8, 57.8 at 32). PyTorch's fp32 vectors do not depend on their
+            # batch, and batches of 8 were fastest on 2 cores (31.9 chunks/s, 26.6 at 32).
             batch_size = 1 if backend == "onnx" and quantize else 8
         folder = resolve_embedder(model_spec)
         self.model_id = canonical_embedder_id(model_spec)
