@@ -6,7 +6,7 @@
 inverted file finds (recall 1.0 there at every setting). Real embeddings are not so kind, so
 this embeds what the shared datasets hold (every sentence of the SciFact abstracts, CUAD
 contracts and E-Manual sections, and 400-character windows of the same texts: ~88,000 texts,
-~4 minutes on 2 cores, kept in `--cache` for re-runs) and asks them the datasets' own
+5 to 10 minutes on 2 cores, kept in `--cache` for re-runs) and asks them the datasets' own
 questions. For the collection and its halves and quarters it prints recall@10 and recall@50
 (the dense retriever's candidate depth) of the IVF index as `rag.vectors` builds it, at its
 number of probed lists (`vectors.nprobe`) and at other shares of the lists, next to exact
