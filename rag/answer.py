@@ -235,7 +235,7 @@ class Answerer:
         # of liability?" and a clause headed "Limitation of Liability" (in its heading path, or
         # on a line of its own: a PDF's headings are not always in the path).
         thing = _asked_about(asked)
-        headed = [s.n for s in sources if thing and thing <= stems(_headings(s))]
+        headed = [s.n for s in sources if thing and _akin(thing, stems(_headings(s))) == thing]
         titled = {src.n: stems(src.hit.title) for src in sources}
         # Names a yes/no question asks about ("Is it governed by New York law?"): an answer that
         # affirms one cites a passage that holds it, not the preamble that names the parties.
@@ -266,6 +266,16 @@ class Answerer:
             novel = claimed[i] - known
             figures = _figures(text)
             affirms = set() if _DENIAL.search(text) else asking & _words(text)
+            # "Yes, there is an indemnification clause [1]" needs a passage about indemnity:
+            # the embedder finds any contract sentence close to it ("This writing constitutes
+            # the entire agreement between the parties", 0.57).
+            exists = bool(thing) and not _DENIAL.search(text)
+            if exists and headed and not novel:
+                # "Yes, there is an indemnification clause [1]." with a clause headed
+                # "Indemnity" given: the heading says so (the embedder scores the clause's
+                # wording at 0.47), and the citation points at that clause.
+                kept = _once(kept, _headed(text, pool, headed))
+                continue
             # It says nothing that the prompt showed besides the passages (every content word is
             # the question's or a source header's: "Encrypt SD card.", "Recording programs |
             # Using the guide"), and the question is not a yes/no one, where a restatement
@@ -280,6 +290,7 @@ class Answerer:
                 if (heading and (novel or (verdict and not (words & w) - titled[src.n])))
                 or figures - held[src.n]
                 or affirms - holds[src.n]
+                or (exists and not _akin(thing, holds[src.n]))
                 # What the answer adds must mostly be in the passage it cites: the embedder
                 # finds "The CEO of Samsung is Steve Jobs" close to '("Samsung")'.
                 or len(novel & said[src.n]) * 2 < len(novel)
@@ -615,6 +626,26 @@ def _names(text: str) -> set[str]:
     """The capitalised words of a text that do not open a sentence ("New", "York", "Florida"),
     lowercased; "I" aside."""
     return {_word(m) for m in _NAME.findall(text) if len(m) > 1}
+
+
+def _headed(text: str, pool: list[tuple[Source, Sentence]], headed: list[int]) -> AnswerSentence:
+    """`text` cited to the sentence of the `headed` sources that best matches the question:
+    the clause, not its heading, where the source holds more than the heading."""
+    within = [(src, s) for src, s in pool if src.n in headed]
+
+    def clause(src: Source, s: Sentence) -> bool:
+        return not _heading_line(src, s) and bool(stems(s.text) - stems(_headings(src)))
+
+    src, s = max(within, key=lambda x: (clause(*x), x[1].score))
+    return AnswerSentence(text, (_citation(src, _whole(src, s)),), s.score, True)
+
+
+def _akin(words: set[str], other: set[str]) -> set[str]:
+    """The `words` that `other` holds, or holds a word of the same root: one that starts with
+    the same six letters ("indemnification": "indemnify", "Indemnity"; "exclusivity":
+    "exclusive"). Shorter words only whole."""
+    roots = {w[:6] for w in other if len(w) >= 6}
+    return {w for w in words if w in other or (len(w) >= 6 and w[:6] in roots)}
 
 
 def _words(text: str) -> set[str]:

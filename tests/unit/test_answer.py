@@ -776,3 +776,36 @@ def test_the_cli_prints_a_reason_that_quotes_the_question_as_it_is(
     reason = 'no document here is "the [red]Roku[/x] manual"'
     cli._print_answer(Answer("q", ABSTAIN, [], [], True, True, "generate", reason=reason))
     assert f"({reason})" in buf.getvalue()
+
+
+def test_a_verdict_that_something_exists_cites_a_passage_about_it(
+    tmp_path: Path, embedder: FakeEmbedder
+) -> None:
+    # "Yes, there is an indemnification clause [2]" was re-cited to the entire-agreement
+    # clause, which the embedder found closer (0.57) than the indemnity clause's wording (0.47)
+    # (the sample Warning Management endorsement agreement).
+    whole = (
+        "There is in the agreement an entire agreement clause: this writing is the whole "
+        "agreement of the parties."
+    )
+    indemnity = (
+        "Company agrees to protect, indemnify and save harmless the Agent from and against "
+        "all claims arising from the products."
+    )
+    question = "Is there an indemnification clause in the agreement?"
+    claim = "Yes, there is an indemnification clause in the agreement"
+    verdict = ScriptedGenerator(f"{claim} [1].")
+    # A passage that says nothing of indemnity supports no such verdict, however close.
+    c = one_passage(tmp_path / "whole", embedder, "Endorsement agreement", whole)
+    assert unsupported(answerer(c, embedder, verdict).answer(question))
+    # Given a clause headed "Indemnity" (a word of the same root), the verdict cites that
+    # clause, whichever source the model named; the quote is the clause, not its heading.
+    c = Store(tmp_path / "both").open_or_create("c", embedder.model_id, embedder.dim)
+    paragraphs = [f"Entire Agreement\n\n{whole}", f"Indemnity\n\n{indemnity}"]
+    write(c, embedder, [make_doc("/d/endorsement.txt", "Endorsement agreement", paragraphs)])
+    first = answerer(c, embedder, verdict, rel=-1.0).answer(question)
+    wrong = next(s.n for s in first.sources if whole in s.text)
+    a = answerer(c, embedder, ScriptedGenerator(f"{claim} [{wrong}]."), rel=-1.0).answer(question)
+    assert not a.abstained and a.text.startswith(claim), a.text
+    (cited,) = a.sentences[0].citations
+    assert cited.quote == indemnity
