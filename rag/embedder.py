@@ -132,10 +132,10 @@ class LazyEmbedder:
             # The int8 model quantises activations over the whole batch, so a text's vector
             # would depend on the texts beside it (SciFact nDCG@10 0.738 to 0.742 by batch size
             # alone). One text a call keeps a vector a function of its text, whenever and beside
-            # whatever it is embedded, as fast as batches of 32 (`bench/embed_speed.py`: CUAD
-            # chunks/s 56.8 at 1, 65.4 at 8, 56.7 at 32). PyTorch's fp32 vectors do not depend
-            # on their batch, and batches of 8 were fastest on 2 cores (33.1 chunks/s, 27.1 at
-            # 32).
+            # whatever it is embedded, and with one-text runs side by side on the cores it is
+            # the fastest too (`bench/embed_speed.py`: CUAD chunks/s 83.1 at 1, 71.8 at 8, 57.4
+            # at 32). PyTorch's fp32 vectors do not depend on their batch, and batches of 8 are
+            # fastest on 2 cores (31.7 chunks/s, 27.7 at 32).
             batch_size = 1 if backend == "onnx" and quantize else 8
         folder = resolve_embedder(model_spec)
         self.model_id = canonical_embedder_id(model_spec)
