@@ -237,6 +237,9 @@ class Answerer:
         thing = _asked_about(asked)
         headed = [s.n for s in sources if thing and _akin(thing, stems(_headings(s))) == thing]
         titled = {src.n: stems(src.hit.title) for src in sources}
+        # Its words that say what it is ("non-compete": "compete", "noncompete"; not "non").
+        sought = {w for w in thing if len(w) > 3} or thing
+        about = {src.n: stems(f"{header(src)} {src.text}") for src in sources}
         # Names a yes/no question asks about ("Is it governed by New York law?"): an answer that
         # affirms one cites a passage that holds it, not the preamble that names the parties.
         asking = _names(asked) if verdict else set()
@@ -269,7 +272,7 @@ class Answerer:
             # "Yes, there is an indemnification clause [1]" needs a passage about indemnity:
             # the embedder finds any contract sentence close to it ("This writing constitutes
             # the entire agreement between the parties", 0.57).
-            exists = bool(thing) and not _DENIAL.search(text)
+            exists = bool(sought) and not _DENIAL.search(text)
             if exists and headed and not novel:
                 # "Yes, there is an indemnification clause [1]." with a clause headed
                 # "Indemnity" given: the heading says so (the embedder scores the clause's
@@ -290,7 +293,7 @@ class Answerer:
                 if (heading and (novel or (verdict and not (words & w) - titled[src.n])))
                 or figures - held[src.n]
                 or affirms - holds[src.n]
-                or (exists and not _akin(thing, holds[src.n]))
+                or (exists and not _akin(sought, about[src.n]))
                 # What the answer adds must mostly be in the passage it cites: the embedder
                 # finds "The CEO of Samsung is Steve Jobs" close to '("Samsung")'.
                 or len(novel & said[src.n]) * 2 < len(novel)

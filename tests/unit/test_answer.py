@@ -809,3 +809,14 @@ def test_a_verdict_that_something_exists_cites_a_passage_about_it(
     assert not a.abstained and a.text.startswith(claim), a.text
     (cited,) = a.sentences[0].citations
     assert cited.quote == indemnity
+    # Words of a hyphenated name count by their parts: "Non-Competition" is about "non-compete"
+    # ("non" alone is not: "Non-Solicitation" is about something else).
+    question = "Is there a non-compete clause in the agreement?"
+    reply = ScriptedGenerator("Yes, there is a non-compete clause in the agreement [1].")
+    for body, held in (
+        ("Non-Competition. The Distributor shall not sell rival products in the Territory.", True),
+        ("Non-Solicitation. Neither party shall hire the employees of the other party.", False),
+    ):
+        c = one_passage(tmp_path / str(held), embedder, "Distribution agreement", body)
+        a = answerer(c, embedder, reply, sup=0.01, rel=-1.0, cited=1.0).answer(question)
+        assert unsupported(a) != held, (body, a.text)
