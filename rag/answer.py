@@ -239,7 +239,7 @@ class Answerer:
         titled = {src.n: stems(src.hit.title) for src in sources}
         # Its words that say what it is ("non-compete": "compete", "noncompete"; not "non").
         sought = {w for w in thing if len(w) > 3} or thing
-        about = {src.n: stems(f"{header(src)} {src.text}") for src in sources}
+        about = {src.n: stems(f"{header(src)} {src.text}") for src in sources} if thing else {}
         # Names a yes/no question asks about ("Is it governed by New York law?"): an answer that
         # affirms one cites a passage that holds it, not the preamble that names the parties.
         asking = _names(asked) if verdict else set()
@@ -635,9 +635,10 @@ def _headed(text: str, pool: list[tuple[Source, Sentence]], headed: list[int]) -
     """`text` cited to the sentence of the `headed` sources that best matches the question:
     the clause, not its heading, where the source holds more than the heading."""
     within = [(src, s) for src, s in pool if src.n in headed]
+    heads = {src.n: stems(_headings(src)) for src, _ in within}
 
     def clause(src: Source, s: Sentence) -> bool:
-        return not _heading_line(src, s) and bool(stems(s.text) - stems(_headings(src)))
+        return not _heading_line(src, s) and bool(stems(s.text) - heads[src.n])
 
     src, s = max(within, key=lambda x: (clause(*x), x[1].score))
     return AnswerSentence(text, (_citation(src, _whole(src, s)),), s.score, True)
