@@ -18,7 +18,15 @@ import numpy as np
 
 from rag.embedder import Embedder
 from rag.errors import QuestionTooLong
-from rag.evidence import ABSTAIN, EvidenceSelector, Sentence, Source, header, messages
+from rag.evidence import (
+    ABSTAIN,
+    EvidenceSelector,
+    Sentence,
+    Source,
+    header,
+    heading_line,
+    messages,
+)
 from rag.generator import Generator
 from rag.lexical import porter_stems, weighted_overlap
 from rag.retrieval import Searcher
@@ -793,13 +801,8 @@ def _short(line: str) -> bool:
 
 
 def _heading_line(source: Source, sentence: Sentence) -> bool:
-    """`sentence` lies on a line of its own that reads as a heading: a few words and no full
-    stop ("Section 21. Third-Party Beneficiary", "NFC and payment"). A PDF's headings are not
-    always in the chunk's heading path, so `header` does not know them."""
-    text = source.hit.chunk.text
-    a, b = sentence.start - source.hit.chunk.start, sentence.end - source.hit.chunk.start
-    line = text[text.rfind("\n", 0, a) + 1 : len(text) if (e := text.find("\n", b)) < 0 else e]
-    return line.strip() != "" and len(line.split()) <= 8 and line.rstrip()[-1] not in ".!?:;,"
+    c = source.hit.chunk
+    return heading_line(c, sentence.start - c.start, sentence.end - c.start)
 
 
 def _headings(source: Source) -> str:

@@ -9,6 +9,7 @@ document. Prompts are assembled here and nowhere else.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
@@ -19,9 +20,14 @@ import numpy as np
 from rag.embedder import Embedder
 from rag.generator import Message
 from rag.text import overlap, sentence_spans
-from rag.types import Hit
+from rag.types import Chunk, Hit
 
 ABSTAIN = "I could not find this in the documents."
+# A question asking how to do something: its answer is the steps, never the heading naming them.
+_HOW_TO = re.compile(
+    r"^\W*(how\s+(do|does|can|could|should|would|may|to)\b|what\s+are\s+the\s+steps\b)",
+    re.IGNORECASE,
+)
 # One worked example, in the system prompt: without it the 0.5B model declined a third of the
 # answerable manual questions and cited nothing or everything; with it, none and one source.
 # The system prompt is a fixed prefix, so llama.cpp keeps its KV cache: the example costs
@@ -117,6 +123,7 @@ class EvidenceSelector:
             return max((s.score for s in scored[j]), default=-1.0) + self.retrieval_weight * prior
 
         order = sorted(range(len(scored)), key=lambda j: -rank(j))
+        how_to = bool(_HOW_TO.search(question))
         sources: list[Source] = []
         used = 0
         top = rank(order[0])
@@ -125,7 +132,7 @@ class EvidenceSelector:
                 break
             if top > 0 and rank(j) < self.relative * top:
                 break
-            source = self._span(len(sources) + 1, hits[j], scored[j])
+            source = self._span(len(sources) + 1, hits[j], scored[j], how_to)
             if any(_overlaps(source, s) for s in sources):
                 continue  # neighbouring chunks share sentences: the same words, given twice
             cost = self.count(source.text) + 12  # + its header line
@@ -160,15 +167,33 @@ class EvidenceSelector:
             Sentence(c.start + a, c.start + b, c.text[a:b], 0.0) for a, b in sentence_spans(c.text)
         ]
 
-    def _span(self, n: int, hit: Hit, sentences: list[Sentence]) -> Source:
-        """The best sentence with `context` neighbours each side, as one contiguous span."""
-        best = max(range(len(sentences)), key=lambda i: sentences[i].score)
+    def _span(self, n: int, hit: Hit, sentences: list[Sentence], how_to: bool = False) -> Source:
+        """The best sentence with `context` neighbours each side, as one contiguous span. For a
+        how-to question the best is not a heading line: "How do I turn on Wireless PowerShare?"
+        matches the heading "Wireless PowerShare" best, two sentences above the step ("From
+        Quick Settings, tap Wireless PowerShare to enable this feature."), which the model then
+        never saw."""
+        c = hit.chunk
+        candidates = [
+            i
+            for i, s in enumerate(sentences)
+            if not (how_to and heading_line(c, s.start - c.start, s.end - c.start))
+        ] or list(range(len(sentences)))
+        best = max(candidates, key=lambda i: sentences[i].score)
         lo, hi = max(0, best - self.context), min(len(sentences), best + self.context + 1)
         chosen = tuple(sentences[lo:hi])
-        c = hit.chunk
         start, end = chosen[0].start, chosen[-1].end
         text = c.text[start - c.start : end - c.start]
         return Source(n, hit, start, end, text, chosen, sentences[best].score)
+
+
+def heading_line(chunk: Chunk, a: int, b: int) -> bool:
+    """The text at `a:b` of the chunk lies on a line of its own that reads as a heading: a few
+    words and no full stop ("Section 21. Third-Party Beneficiary", "NFC and payment"). A PDF's
+    headings are not always in the chunk's heading path, so `header` does not know them."""
+    text = chunk.text
+    line = text[text.rfind("\n", 0, a) + 1 : len(text) if (e := text.find("\n", b)) < 0 else e]
+    return line.strip() != "" and len(line.split()) <= 8 and line.rstrip()[-1] not in ".!?:;,"
 
 
 def _overlaps(a: Source, b: Source) -> bool:

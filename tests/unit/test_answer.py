@@ -454,6 +454,29 @@ def test_neighbouring_chunks_sharing_a_sentence_give_it_once(embedder: FakeEmbed
     assert source.hit.chunk.id == "a"
 
 
+def test_a_how_to_question_is_given_the_steps_not_the_heading_naming_them(
+    embedder: FakeEmbedder,
+) -> None:
+    text = (
+        "Wireless PowerShare\n\nWirelessly charge your compatible devices using your phone. "
+        "Some features are not available while sharing power.\n\nFrom Quick Settings, tap "
+        "Wireless PowerShare to enable this feature."
+    )
+    c = Chunk("a", "d", 0, text, 0, len(text), ("Wireless PowerShare",), None, None, 30, text)
+    hits = [Hit(c, 1.0, "dense", "/d/phone.html", "Phone manual")]
+    selector = EvidenceSelector(embedder, lambda t: len(t.split()), 200, context=1)
+
+    def given(question: str) -> str:
+        (source,) = selector.select(question, embedder.embed_query(question), hits)
+        return source.text
+
+    # The heading matches best, and the step is two sentences below it: the model never saw it.
+    assert given("What is Wireless PowerShare?").startswith("Wireless PowerShare\n")
+    assert "Quick Settings" not in given("What is Wireless PowerShare?")
+    for question in ("How do I turn on Wireless PowerShare?", "how to use Wireless PowerShare"):
+        assert given(question).endswith("tap Wireless PowerShare to enable this feature."), question
+
+
 def test_evaluation_records_each_question(coll: Collection, embedder: FakeEmbedder) -> None:
     from evals import answers
 
