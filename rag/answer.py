@@ -571,7 +571,13 @@ _LEADING = re.compile(r"^\s*(?:\[\d+(?:\s*[,;]\s*\d+)*\]\s*)+")
 _VERDICT = "yes cannot"  # words of a verdict, which no passage need hold
 # Not the digits of a name: "Galaxy S10", "PS4", "MP3".
 _FIGURE = re.compile(r"(?<!\w)\d+(?:[.,:/]\d+)*")
-_ENUMERATOR = re.compile(r"^\s*\d+[.)]\s+")
+# What numbers a list item or a clause at the start of a line ("1. ", "12.8. Counterparts",
+# "4.12 GOVERNING LAW", "Section 21. Third-Party"): no figure the passage states. The model took
+# "12.8" from a heading for "the royalty rate is 12.8", and that heading's passage "held" it.
+_ENUMERATOR = re.compile(
+    r"^[ \t]*(?:(?i:section|article|clause)[ \t]+)?\d+(?:\.\d+)*(?:[.)](?!\d)|(?=[ \t]+[A-Z]))",
+    re.MULTILINE,
+)
 
 
 _UNITS = ["two", "three", "four", "five", "six", "seven", "eight", "nine"]

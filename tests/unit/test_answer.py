@@ -534,6 +534,31 @@ def test_a_figure_in_words_is_a_figure(tmp_path: Path, embedder: FakeEmbedder) -
     assert _figures("1. Select the one you want.") == set()
 
 
+def test_a_clause_number_is_no_figure_the_passage_states(
+    tmp_path: Path, embedder: FakeEmbedder
+) -> None:
+    body = (
+        "12.8. Counterparts of the Agreement\n\nThis Agreement has been executed in two (2) "
+        "identical copies, one (1) for each party."
+    )
+    c = one_passage(tmp_path, embedder, "Strategic alliance agreement", body)
+
+    def ask(reply: str, question: str) -> Answer:
+        # Any passage is relevant enough here: what is checked is what it supports.
+        return answerer(c, embedder, ScriptedGenerator(reply), rel=0.0).answer(question)
+
+    # The model read the royalty rate off the clause number; the passage states no such figure.
+    question = "What is the royalty rate in the agreement?"
+    assert unsupported(ask("The royalty rate in the agreement is 12.8 [1].", question))
+    reply = "The agreement was executed in two identical copies [1]."
+    assert not ask(reply, "In how many copies was the agreement executed?").abstained
+    assert _figures("4.12 GOVERNING LAW. The fee is 4.12 dollars.\nSection 21. Notice") == {
+        "4.12",
+        "$4.12",
+    }
+    assert _figures("1.5 kilograms\n30 days after notice\n  3) Tap Save") == {"1.5", "30"}
+
+
 def test_a_heading_supports_no_statement(tmp_path: Path, embedder: FakeEmbedder) -> None:
     # "Galaxy S10" matches half of the claim's words, and the embedder finds them close; it
     # says nothing about what the phone weighs.
