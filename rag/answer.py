@@ -281,6 +281,11 @@ class Answerer:
             # the embedder finds any contract sentence close to it ("This writing constitutes
             # the entire agreement between the parties", 0.57).
             exists = bool(sought) and not _DENIAL.search(text)
+            # "No, there are no services after termination [1]": only a sentence that says so
+            # itself (with a "no" or "not", and every word of what was asked) supports a
+            # denial. An absence no passage can show; the embedder found "12.1 Termination ...
+            # shall not affect any rights accrued" close to it.
+            denies = bool(sought) and _ABSENCE.search(text) is not None
             if exists and headed and not novel:
                 # "Yes, there is an indemnification clause [1]." with a clause headed
                 # "Indemnity" given: the heading says so (the embedder scores the clause's
@@ -302,13 +307,14 @@ class Answerer:
                 or figures - held[src.n]
                 or affirms - holds[src.n]
                 or (exists and not _akin(sought, about[src.n]))
+                or (denies and not (_DENIAL.search(sent.text) and _akin(sought, w) == sought))
                 # What the answer adds must mostly be in the passage it cites: the embedder
                 # finds "The CEO of Samsung is Steve Jobs" close to '("Samsung")'.
                 or len(novel & said[src.n]) * 2 < len(novel)
                 # A passage given as context, too far from the question to answer it.
                 or src.relevance < self.cited_relevance * bar
                 else max(weighted_overlap(claimed[i], p, weight), float(d))
-                for (src, _), d, heading, w, p in zip(
+                for (src, sent), d, heading, w, p in zip(
                     pool, dense[i], headings, words_of, porter_of, strict=True
                 )
             ]
@@ -636,6 +642,13 @@ def _digits(m: re.Match[str]) -> str:
 # Two fields of a signature block: "By: ____ Name: Title:".
 _SIGNATURE = re.compile(r"\b(?:By|Name|Title|Its|Date)\s*:.{0,80}?\b(?:Name|Title|Its|Date)\s*:")
 _NAME = re.compile(r"(?<=[\w,;:()\"'] )[A-Z][\w'-]*")  # capitalised, not a sentence's first word
+# An answer that something is not there: "No services ...", "There is no cap ...", "The
+# agreement does not include ..." (not any sentence with a "not": "X shall not compete").
+_ABSENCE = re.compile(
+    r"^\W*no\b|\bthere\s+(?:is|are|was|were)\s+no\b|\bno\s+such\b"
+    r"|\b(?:does|do|did)\s*(?:not|n't)\s+(?:include|contain|have|provide|grant|impose)\b",
+    re.IGNORECASE,
+)
 _DENIAL = re.compile(r"\b(?:no|not|never|cannot|none|neither|nor)\b|n't\b", re.IGNORECASE)
 
 

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from rag.answer import (
+    _ABSENCE,
     Answer,
     Answerer,
     AnswerSentence,
@@ -868,3 +869,27 @@ def test_a_verdict_that_something_exists_cites_a_passage_about_it(
         c = one_passage(tmp_path / str(held), embedder, "Distribution agreement", body)
         a = answerer(c, embedder, reply, sup=0.01, rel=-1.0, cited=1.0).answer(question)
         assert unsupported(a) != held, (body, a.text)
+
+
+def test_a_denial_that_something_exists_cites_a_passage_that_denies_it(
+    tmp_path: Path, embedder: FakeEmbedder
+) -> None:
+    # "No services to be provided after the termination of this contract [1]." cited a clause
+    # on what termination does not affect: no passage shows an absence.
+    question = "Are there any services to be provided after the termination of this contract?"
+    reply = ScriptedGenerator("No services are to be provided after the termination [1].")
+    for body, held in (
+        (
+            "Termination of this contract shall not affect any rights accrued at the date of "
+            "termination.",
+            False,
+        ),
+        ("No services shall be provided by the Supplier after the termination date.", True),
+    ):
+        c = one_passage(tmp_path / str(held), embedder, "Supply contract", body)
+        a = answerer(c, embedder, reply, sup=0.01, rel=-1.0).answer(question)
+        assert unsupported(a) != held, (body, a.text)
+    # An answer says something is absent by its form, not by any "not" it holds.
+    for text in ("No such clause.", "There are no price controls", "It does not include one"):
+        assert _ABSENCE.search(text), text
+    assert not _ABSENCE.search("Dr Murray shall not assist in developing a competing product")
