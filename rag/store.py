@@ -154,6 +154,7 @@ class Collection:
         self.folder = folder
         self.manifest = self._read_manifest()
         self._conn: Catalog | None = None
+        self._twin: Catalog | None = None  # a second reader, for `twin`
         self._index: faiss.Index | None = None
         self._index_gen = -1
 
@@ -220,6 +221,20 @@ class Collection:
         finally:
             cat.conn.execute("COMMIT")
 
+    @contextlib.contextmanager
+    def twin(self, snap: Snapshot) -> Iterator[Snapshot | None]:
+        """`snap` on a second connection, for a query to run beside the first one's; None if
+        a writer has published a newer generation since `snap` began (then use `snap`)."""
+        if self._twin is None:
+            self._twin = self.catalog()
+        cat = self._twin
+        cat.conn.execute("BEGIN")
+        try:
+            same = cat.generation() == snap.generation
+            yield Snapshot(snap.generation, cat, snap.index) if same else None
+        finally:
+            cat.conn.execute("COMMIT")
+
     def _load_index(self, cat: Catalog, generation: int) -> faiss.Index:
         path = self.vector_file(generation)
         if generation > 0 and path.exists():
@@ -262,9 +277,10 @@ class Collection:
         return self._load_index(cat, cat.generation())
 
     def close(self) -> None:
-        if self._conn is not None:
-            self._conn.conn.close()
-            self._conn = None
+        for cat in (self._conn, self._twin):
+            if cat is not None:
+                cat.conn.close()
+        self._conn = self._twin = None
 
 
 def _write_json_atomic(path: Path, text: str) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,7 +16,7 @@ from rag.retrieval import (
     minmax_fusion,
     reciprocal_rank_fusion,
 )
-from rag.store import Collection, Store
+from rag.store import Collection, Snapshot, Store
 from tests.unit.fakes import FakeEmbedder
 from tests.unit.test_store import make_doc, write
 
@@ -412,3 +414,36 @@ def test_bm25_finds_a_word_as_the_documents_spell_it(
 
     assert overlap("wifi", manual[0]) == 1.0
     assert overlap("Is the license exclusive?", "a non-exclusive license") == 1.0
+
+
+def test_section_bm25_runs_beside_the_rest_on_the_same_generation(
+    coll: Collection, embedder: FakeEmbedder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    searcher = Searcher(coll, embedder, make_retrievers("hybrid"))
+    question = "How much notice is needed to terminate for convenience?"
+    found = searcher.search(question, k=6)
+    assert found.hits and set(found.timings) >= {"bm25", "section", "dense"}
+    # A second reader sees the first one's generation; once a writer has published a newer
+    # one, it says so (None)...
+    with coll.snapshot() as snap, coll.twin(snap) as twin:
+        assert twin is not None and twin.generation == snap.generation
+        assert twin.catalog.conn is not snap.catalog.conn
+    with coll.snapshot() as snap:
+        other = Store(tmp_path).open_or_create("contracts", embedder.model_id, embedder.dim)
+        write(other, embedder, [make_doc("/c/note.txt", "Note", ["A short note."])])
+        with coll.twin(snap) as twin:
+            assert twin is None
+    # ...and the search then runs that query on the first reader: the same hits.
+    before = searcher.search(question, k=6)
+
+    @contextlib.contextmanager
+    def moved_on(snap: Snapshot) -> Iterator[None]:
+        yield None
+
+    monkeypatch.setattr(coll, "twin", moved_on)
+    after = searcher.search(question, k=6)
+    assert after.generation == before.generation == found.generation + 1
+    assert [(h.chunk.id, h.score) for h in after.hits] == [
+        (h.chunk.id, h.score) for h in before.hits
+    ]
+    assert "section" in after.timings
