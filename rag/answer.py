@@ -25,6 +25,7 @@ from rag.evidence import (
     Source,
     header,
     heading_line,
+    how_to,
     messages,
 )
 from rag.generator import Generator
@@ -326,7 +327,7 @@ class Answerer:
                 pointers += [c.n for c in sentence.citations]
                 continue
             if restates:
-                quoted = _quoted(sentence, shown)
+                quoted = _quoted(sentence, shown, by_n if how_to(asked) else None)
                 if quoted is None:
                     pointers += [c.n for c in sentence.citations]
                     continue
@@ -449,8 +450,9 @@ class Answerer:
 
         picks: list[tuple[Source, Sentence]] = []
         seen: set[str] = set()
+        steps = how_to(asked)
         for src, sent in sorted(((s, best(s)) for s in sources), key=lambda p: -p[1].score):
-            sent = _whole(src, sent)
+            sent = _onward(src, _whole(src, sent)) if steps else _whole(src, sent)
             # Once each: two editions of a manual repeat sentences word for word.
             if (flat := " ".join(sent.text.split())) not in seen and len(picks) < 2:
                 seen.add(flat)
@@ -552,7 +554,9 @@ def _asked_about(asked: str) -> set[str]:
     return set() if m is None else stems(_WHERE.sub("", m.group("thing"))) - stems(_GENERIC)
 
 
-def _quoted(sentence: AnswerSentence, shown: str) -> AnswerSentence | None:
+def _quoted(
+    sentence: AnswerSentence, shown: str, steps: dict[int, Source] | None = None
+) -> AnswerSentence | None:
     """The cited sentence, verbatim, in place of a claim that only restated the question or a
     header.
 
@@ -563,12 +567,20 @@ def _quoted(sentence: AnswerSentence, shown: str) -> AnswerSentence | None:
     nothing either: neither says anything. Replayed on the model outputs of `bench/answers.sh`:
     token F1 S10 0.294 -> 0.319, TV 0.213 -> 0.269 (ROUGE-L 0.272 -> 0.299, 0.187 -> 0.243);
     citations and abstentions unchanged.
+
+    `steps` (the sources by number, for a how-to question): the quote runs on to the end of
+    its source, where the steps follow what the cited sentence describes ("Capture an image of
+    your screen. ... From any screen, press and release the Power and Volume down keys.").
     """
     (c,) = sentence.citations
-    quote = " ".join(c.quote.split())
-    if not stems(quote) - stems(shown):
+    if not stems(c.quote) - stems(shown):
         return None
-    return replace(sentence, text=quote, support=1.0, verbatim=True)
+    if steps is not None and c.n in steps:
+        src = steps[c.n]
+        c = _citation(src, _onward(src, Sentence(c.start, c.end, c.quote, 0.0)))
+    return replace(
+        sentence, text=" ".join(c.quote.split()), citations=(c,), support=1.0, verbatim=True
+    )
 
 
 _LEADING = re.compile(r"^\s*(?:\[\d+(?:\s*[,;]\s*\d+)*\]\s*)+")
@@ -853,6 +865,17 @@ def _whole(source: Source, sentence: Sentence) -> Sentence:
     c = source.hit.chunk
     a, b = whole_sentence(c.text, sentence.start - c.start, sentence.end - c.start)
     return replace(sentence, start=c.start + a, end=c.start + b, text=c.text[a:b])
+
+
+def _onward(source: Source, sentence: Sentence) -> Sentence:
+    """From `sentence` to the end of its source, a heading closing it aside: for a how-to
+    question, the steps that follow what it describes."""
+    c = source.hit.chunk
+    after = [s for s in source.sentences if s.start >= sentence.end]
+    while after and _heading_line(source, after[-1]):
+        after.pop()  # the next section's title ("Call log")
+    end = after[-1].end if after else sentence.end
+    return replace(sentence, end=end, text=c.text[sentence.start - c.start : end - c.start])
 
 
 def _citation(source: Source, sentence: Sentence) -> Citation:

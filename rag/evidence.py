@@ -123,7 +123,7 @@ class EvidenceSelector:
             return max((s.score for s in scored[j]), default=-1.0) + self.retrieval_weight * prior
 
         order = sorted(range(len(scored)), key=lambda j: -rank(j))
-        how_to = bool(_HOW_TO.search(question))
+        steps = how_to(question)
         sources: list[Source] = []
         used = 0
         top = rank(order[0])
@@ -132,7 +132,7 @@ class EvidenceSelector:
                 break
             if top > 0 and rank(j) < self.relative * top:
                 break
-            source = self._span(len(sources) + 1, hits[j], scored[j], how_to)
+            source = self._span(len(sources) + 1, hits[j], scored[j], steps)
             if any(_overlaps(source, s) for s in sources):
                 continue  # neighbouring chunks share sentences: the same words, given twice
             cost = self.count(source.text) + 12  # + its header line
@@ -185,6 +185,11 @@ class EvidenceSelector:
         start, end = chosen[0].start, chosen[-1].end
         text = c.text[start - c.start : end - c.start]
         return Source(n, hit, start, end, text, chosen, sentences[best].score)
+
+
+def how_to(question: str) -> bool:
+    """The question asks how to do something: its answer is steps."""
+    return _HOW_TO.search(question) is not None
 
 
 def heading_line(chunk: Chunk, a: int, b: int) -> bool:

@@ -478,6 +478,31 @@ def test_a_how_to_question_is_given_the_steps_not_the_heading_naming_them(
         assert given(question).endswith("tap Wireless PowerShare to enable this feature."), question
 
 
+def test_a_how_to_answer_that_names_its_section_quotes_the_steps(
+    tmp_path: Path, embedder: FakeEmbedder
+) -> None:
+    body = (
+        "Take a screenshot\n\nCapture an image of your screen.\n\nFrom any screen, press and "
+        "release the Power and Volume down keys.\n\nCall log"
+    )
+    c = one_passage(tmp_path, embedder, "Phone manual", body)
+    step = "press and release the Power and Volume down keys."
+    question = "How do I take a screenshot?"
+    # The model named the section ("Take a screenshot [1].") or restated the question: the
+    # answer quotes its source from the sentence that best matches on, the steps included,
+    # and not the next section's title.
+    for reply in ("Take a screenshot [1].", "You can take a screenshot [1]."):
+        a = answerer(c, embedder, ScriptedGenerator(reply), rel=-1.0).answer(question)
+        assert a.text.endswith(f"{step} [1]") and a.sentences[0].verbatim, (reply, a.text)
+        (cited,) = a.sentences[0].citations
+        assert cited.quote.endswith(step) and body[cited.start : cited.end] == cited.quote
+    a = answerer(c, embedder, None, rel=-1.0).answer(question, mode="extract")
+    assert a.text.endswith(f"{step} [1]"), a.text
+    # Any other question is answered by the one sentence.
+    a = answerer(c, embedder, None, rel=-1.0).answer("What is a screenshot?", mode="extract")
+    assert len(a.sentences) == 1 and a.text.count(".") == 1, a.text
+
+
 def test_evaluation_records_each_question(coll: Collection, embedder: FakeEmbedder) -> None:
     from evals import answers
 
