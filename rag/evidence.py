@@ -167,17 +167,17 @@ class EvidenceSelector:
             Sentence(c.start + a, c.start + b, c.text[a:b], 0.0) for a, b in sentence_spans(c.text)
         ]
 
-    def _span(self, n: int, hit: Hit, sentences: list[Sentence], how_to: bool = False) -> Source:
+    def _span(self, n: int, hit: Hit, sentences: list[Sentence], steps: bool = False) -> Source:
         """The best sentence with `context` neighbours each side, as one contiguous span. For a
-        how-to question the best is not a heading line: "How do I turn on Wireless PowerShare?"
-        matches the heading "Wireless PowerShare" best, two sentences above the step ("From
-        Quick Settings, tap Wireless PowerShare to enable this feature."), which the model then
-        never saw."""
+        how-to question (`steps`) the best is not a heading line: "How do I turn on Wireless
+        PowerShare?" matches the heading "Wireless PowerShare" best, two sentences above the
+        step ("From Quick Settings, tap Wireless PowerShare to enable this feature."), which
+        the model then never saw."""
         c = hit.chunk
         candidates = [
             i
             for i, s in enumerate(sentences)
-            if not (how_to and heading_line(c, s.start - c.start, s.end - c.start))
+            if not (steps and heading_line(c, s.start - c.start, s.end - c.start))
         ] or list(range(len(sentences)))
         best = max(candidates, key=lambda i: sentences[i].score)
         lo, hi = max(0, best - self.context), min(len(sentences), best + self.context + 1)

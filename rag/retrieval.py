@@ -466,7 +466,8 @@ class Searcher:
             finally:
                 if beside is not None:
                     wait([beside])  # its connection is free again before the next search
-            if aside is not None and beside is not None:
+            if beside is not None:
+                assert aside is not None
                 found, seconds = beside.result()
                 if found is None:  # a newer generation was published meanwhile: run it here
                     t0 = time.perf_counter()
