@@ -216,10 +216,12 @@ class Answerer:
         # label of the passage ("Settings.").
         pointers = [] if claims else _cited(raw)
         # A copied heading names its own source, whatever the markers around it say: "[1]
-        # Scanning for channels [2]." points at [1] first. (Among sources of one heading, the
-        # ones the answer cites.)
+        # Scanning for channels [2]." points at [1] first, and "Block a number [2]." at the
+        # source headed "Block a number". (Among sources of the same heading, the ones the
+        # answer cites, if any.)
         cited_anywhere = set(_numbers(raw))
-        echoed = [n for n in _echoed(raw, echoes) if n in cited_anywhere]
+        echoed = _echoed(raw, echoes)
+        echoed = [n for n in echoed if n in cited_anywhere] or echoed
         # Lines of a word or two in the passages: menu paths, labels ("Settings", "Try Now").
         labels = {_flat(line) for src in sources for line in src.text.splitlines() if _short(line)}
         pool = [(src, s) for src in sources for s in src.sentences]

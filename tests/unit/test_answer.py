@@ -646,6 +646,9 @@ def test_a_copied_heading_points_at_its_own_source(tmp_path: Path, embedder: Fak
         f"Sources: [{mine}] Checking signal strength [{other}].",
         f"Sources:\n[{mine}] Checking signal strength\nSettings [{other}].",
         f"[{mine}] Checking signal strength Settings [{other}].",
+        # Behind another source's marker alone: "Block a number [2]." named the section of
+        # source [1] headed "Block a number" and was answered from [2], the Phone app's intro.
+        f"Checking signal strength [{other}].",
     ):
         a = replied(c, embedder, reply, question)
         assert not a.abstained, reply
