@@ -218,9 +218,9 @@ class Answerer:
         # A copied heading names its own source, whatever the markers around it say: "[1]
         # Scanning for channels [2]." points at [1] first, and "Block a number [2]." at the
         # source headed "Block a number". (Among sources of the same heading, the ones the
-        # answer cites, if any.)
+        # answer cites, if any; a heading that cites nothing points nowhere.)
         cited_anywhere = set(_numbers(raw))
-        echoed = _echoed(raw, echoes)
+        echoed = _echoed(raw, echoes) if cited_anywhere else []
         echoed = [n for n in echoed if n in cited_anywhere] or echoed
         # Lines of a word or two in the passages: menu paths, labels ("Settings", "Try Now").
         labels = {_flat(line) for src in sources for line in src.text.splitlines() if _short(line)}
