@@ -870,13 +870,12 @@ def _whole(source: Source, sentence: Sentence) -> Sentence:
 
 
 def _onward(source: Source, sentence: Sentence) -> Sentence:
-    """From `sentence` to the end of its source, a heading closing it aside: for a how-to
-    question, the steps that follow what it describes."""
+    """From `sentence` to the end of its source: for a how-to question, the steps that follow
+    what it describes. A short line closing it stays: it may be the next section's title
+    ("Call log"), or the menu path the steps take ("Settings Support Software Update Try Now",
+    as a DOCX manual lays it out); a stray title costs less than a lost path."""
     c = source.hit.chunk
-    after = [s for s in source.sentences if s.start >= sentence.end]
-    while after and _heading_line(source, after[-1]):
-        after.pop()  # the next section's title ("Call log")
-    end = after[-1].end if after else sentence.end
+    end = max(sentence.end, source.end)
     return replace(sentence, end=end, text=c.text[sentence.start - c.start : end - c.start])
 
 

