@@ -437,6 +437,11 @@ class Answerer:
         aside: "Is it governed by New York law?" is answered by the clause naming Florida). If
         nothing else is left, the answer abstains."""
         names = set() if _YES_NO.match(asked) else _names(asked)
+        # "Is there a non-compete?" is answered by a passage about competing, as in generate
+        # mode (`_verify`), or not at all: the closest sentences of a contract without one are
+        # about something else ("This Agreement does not constitute a partnership").
+        thing = _asked_about(asked)
+        sought = {w for w in thing if len(w) > 3} or thing
 
         def best(s: Source) -> Sentence:
             known = stems(header(s))
@@ -453,7 +458,8 @@ class Answerer:
         picks: list[tuple[Source, Sentence]] = []
         seen: set[str] = set()
         steps = how_to(asked)
-        for src, sent in sorted(((s, best(s)) for s in sources), key=lambda p: -p[1].score):
+        about = [s for s in sources if not sought or _akin(sought, stems(f"{header(s)} {s.text}"))]
+        for src, sent in sorted(((s, best(s)) for s in about), key=lambda p: -p[1].score):
             sent = _onward(src, _whole(src, sent)) if steps else _whole(src, sent)
             # Once each: two editions of a manual repeat sentences word for word.
             if (flat := " ".join(sent.text.split())) not in seen and len(picks) < 2:

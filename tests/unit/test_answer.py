@@ -920,3 +920,20 @@ def test_a_denial_that_something_exists_cites_a_passage_that_denies_it(
     for text in ("No such clause.", "There are no price controls", "It does not include one"):
         assert _ABSENCE.search(text), text
     assert not _ABSENCE.search("Dr Murray shall not assist in developing a competing product")
+
+
+def test_extract_mode_answers_an_existence_question_from_a_passage_about_it(
+    tmp_path: Path, embedder: FakeEmbedder
+) -> None:
+    # "Is there a non-compete in the Warning Management endorsement agreement?" was answered,
+    # word for word, with "This Agreement does not constitute ... a partnership".
+    question = "Is there a non-compete clause in the agreement?"
+    unrelated = "This Agreement does not constitute a partnership or joint venture in the clause."
+    c = one_passage(tmp_path / "none", embedder, "Endorsement agreement", unrelated)
+    a = answerer(c, embedder, None, rel=-1.0).answer(question, mode="extract")
+    assert a.abstained and a.reason == "no sentence was relevant", a.text
+    clause = "Non-Competition. The Agent shall not compete with the Company in the Territory."
+    c = Store(tmp_path / "both").open_or_create("c", embedder.model_id, embedder.dim)
+    write(c, embedder, [make_doc("/d/e.txt", "Endorsement agreement", [unrelated, clause])])
+    a = answerer(c, embedder, None, rel=-1.0).answer(question, mode="extract")
+    assert [s.text for s in a.sentences] == [clause], a.text
