@@ -248,8 +248,7 @@ class Answerer:
         thing = _asked_about(asked)
         headed = [s.n for s in sources if thing and _akin(thing, stems(_headings(s))) == thing]
         titled = {src.n: stems(src.hit.title) for src in sources}
-        # Its words that say what it is ("non-compete": "compete", "noncompete"; not "non").
-        sought = {w for w in thing if len(w) > 3} or thing
+        sought = _sought(thing)
         about = {src.n: stems(f"{header(src)} {src.text}") for src in sources} if thing else {}
         # Names a yes/no question asks about ("Is it governed by New York law?"): an answer that
         # affirms one cites a passage that holds it, not the preamble that names the parties.
@@ -440,8 +439,7 @@ class Answerer:
         # "Is there a non-compete?" is answered by a passage about competing, as in generate
         # mode (`_verify`), or not at all: the closest sentences of a contract without one are
         # about something else ("This Agreement does not constitute a partnership").
-        thing = _asked_about(asked)
-        sought = {w for w in thing if len(w) > 3} or thing
+        sought = _sought(_asked_about(asked))
 
         def best(s: Source) -> Sentence:
             known = stems(header(s))
@@ -560,6 +558,12 @@ def _asked_about(asked: str) -> set[str]:
     a limitation of liability in this agreement?"; empty for any other question."""
     m = _EXISTS.match(asked)
     return set() if m is None else stems(_WHERE.sub("", m.group("thing"))) - stems(_GENERIC)
+
+
+def _sought(thing: set[str]) -> set[str]:
+    """The words of what an existence question asks about (`_asked_about`) that say what it
+    is ("non-compete": "compete", "noncompete"; not "non")."""
+    return {w for w in thing if len(w) > 3} or thing
 
 
 def _quoted(

@@ -519,9 +519,11 @@ def test_evaluation_records_each_question(coll: Collection, embedder: FakeEmbedd
     assert not refused["answerable"] and refused["abstained"] and "token_f1" not in refused
 
 
-def replied(coll: Collection, embedder: FakeEmbedder, reply: str, question: str) -> Answer:
-    """The verified answer when the model replies `reply` to `question`."""
-    return answerer(coll, embedder, ScriptedGenerator(reply)).answer(question)
+def replied(
+    coll: Collection, embedder: FakeEmbedder, reply: str, question: str, **kw: float
+) -> Answer:
+    """The verified answer when the model replies `reply` to `question` (`kw`: `answerer`'s)."""
+    return answerer(coll, embedder, ScriptedGenerator(reply), **kw).answer(question)
 
 
 def unsupported(a: Answer) -> bool:
@@ -567,16 +569,14 @@ def test_a_clause_number_is_no_figure_the_passage_states(
         "identical copies, one (1) for each party."
     )
     c = one_passage(tmp_path, embedder, "Strategic alliance agreement", body)
-
-    def ask(reply: str, question: str) -> Answer:
-        # Any passage is relevant enough here: what is checked is what it supports.
-        return answerer(c, embedder, ScriptedGenerator(reply), rel=0.0).answer(question)
-
     # The model read the royalty rate off the clause number; the passage states no such figure.
+    # (Any passage is relevant enough here, rel=0: what is checked is what it supports.)
     question = "What is the royalty rate in the agreement?"
-    assert unsupported(ask("The royalty rate in the agreement is 12.8 [1].", question))
+    reply = "The royalty rate in the agreement is 12.8 [1]."
+    assert unsupported(replied(c, embedder, reply, question, rel=0.0))
     reply = "The agreement was executed in two identical copies [1]."
-    assert not ask(reply, "In how many copies was the agreement executed?").abstained
+    question = "In how many copies was the agreement executed?"
+    assert not replied(c, embedder, reply, question, rel=0.0).abstained
     assert _figures("4.12 GOVERNING LAW. The fee is 4.12 dollars.\nSection 21. Notice") == {
         "4.12",
         "$4.12",
