@@ -3,14 +3,14 @@ subsets of the public sets so the tier stays within CI's time. Figures when thes
 set, from `rag eval answers ... --json` on the full sets (bench/results/answers_*.json):
 
     S10 (50 questions, 50 CUAD questions as unanswerable)
-        citation precision 0.78, format errors 0.00, abstention recall 1.00, precision 0.98
+        citation precision 0.90, format errors 0.00, abstention recall 1.00, precision 0.96
     CUAD (60 questions, 50 S10 questions as unanswerable)
-        citation precision 0.44, abstention recall 0.96, precision 0.80
+        citation precision 0.51, abstention recall 0.98, precision 0.70
 
-and on the subsets below: S10 (50 questions + 30 CUAD questions) citation precision 0.78,
+and on the subsets below: S10 (50 questions + 30 CUAD questions) citation precision 0.90,
 format errors 0.00, abstention recall 1.00 (every contract question names a contract that
-the manual collection lacks), precision 0.97; CUAD (20 questions + 30 S10 questions)
-citation precision 0.40, abstention recall 0.97, precision 0.83.
+the manual collection lacks), precision 0.94; CUAD (20 questions + 30 S10 questions)
+citation precision 0.46, abstention recall 0.97, precision 0.78.
 
 Greedy decoding repeats itself on one machine (CI printed the same figures as this machine);
 another CPU may round differently, so each gate sits about two questions' worth below the
@@ -79,11 +79,11 @@ def test_s10_citations_and_abstention(
     items = answers.emanual_items(S10_QUESTIONS)
     bad = answers.every(answers.cuad_items(CUAD_QUESTIONS), 30)
     m = metrics(settings, embedder, generator, store, "s10", (items, bad), "emanual")
-    assert m["citation_precision"] >= 0.74, m
+    assert m["citation_precision"] >= 0.85, m
     # Every sentence the model ends carries a marker of a given source (the citation rule).
     assert m["format_error_rate"] <= 0.03, m
     assert m["abstain_recall"] >= 0.97, m
-    assert m["abstain_precision"] >= 0.90, m
+    assert m["abstain_precision"] >= 0.88, m
 
 
 def test_contracts_citations_and_abstention(
@@ -97,5 +97,5 @@ def test_contracts_citations_and_abstention(
     bad = answers.every(answers.emanual_items(S10_QUESTIONS), 30)
     m = metrics(settings, embedder, generator, store, "cuad", (items, bad), "cuad")
     assert m["abstain_recall"] >= 0.93, m
-    assert m["abstain_precision"] >= 0.78, m
-    assert m["citation_precision"] >= 0.27, m
+    assert m["abstain_precision"] >= 0.72, m
+    assert m["citation_precision"] >= 0.30, m
