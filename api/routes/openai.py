@@ -24,7 +24,8 @@ from api.deps import KeyDep, MetricsDep, ServicesDep, require_use
 from api.errors import InvalidRequest
 from api.lanes import Stream
 from api.schemas import ChatCompletion, ChatMessage, ChatRequest, Model, ModelList
-from rag.answer import Answer, Event, citation_json
+from rag.answer import Answer, Event
+from rag.quotes import citation_json
 
 router = APIRouter(prefix="/v1", tags=["openai"])
 

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from rag import wiring
-from rag.answer import _split_answer
 from rag.evidence import ABSTAIN, SYSTEM
+from rag.reply import split_answer
 from rag.settings import Settings
 from tests.integration.conftest import CLI, copy_samples
 
@@ -124,7 +124,7 @@ def test_every_sentence_the_model_writes_cites_a_given_source(backend: str) -> N
         },
     ]
     raw = "".join(gen.stream(prompt, 200, citations=2, exempt=ABSTAIN))
-    claims = _split_answer(raw)
+    claims = split_answer(raw)
     assert claims, raw
     for text, cited in claims:
         assert cited and set(cited) <= {1, 2}, (text, raw)

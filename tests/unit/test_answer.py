@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import random
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -10,21 +9,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rag.answer import (
-    _ABSENCE,
-    Answer,
-    Answerer,
-    AnswerSentence,
-    _figures,
-    _once,
-    _split_answer,
-    answer_json,
-)
+from rag.answer import Answer, Answerer, answer_json
 from rag.evidence import ABSTAIN, SYSTEM, EvidenceSelector, messages
 from rag.generator import Message, RepetitionGuard
+from rag.quotes import AnswerSentence
 from rag.retrieval import DocumentRouter, Searcher, make_retrievers
 from rag.store import Collection, Store
 from rag.types import Chunk, Hit
+from rag.verify import once
+from rag.wording import ABSENCE, figures
 from tests.unit.fakes import FakeEmbedder
 from tests.unit.test_store import make_doc, write
 
@@ -84,21 +77,6 @@ def answerer(
         cited_margin=kw.get("margin", 0.1),
         cited_relevance=kw.get("cited", 0.0),
     )
-
-
-def test_citation_markers_are_parsed() -> None:
-    assert _split_answer("Fill the casing [1]. Replace the seal [1, 2].") == [
-        ("Fill the casing.", [1]),
-        ("Replace the seal.", [1, 2]),
-    ]
-    assert _split_answer("Fill it.[2][3] Done [1];") == [("Fill it.", [2, 3]), ("Done;", [1])]
-    assert _split_answer("No citation here.") == [("No citation here.", [])]
-    # Markers cite everything written since the previous ones.
-    assert _split_answer("Answer: Fill it. Start it [2]. Stop.") == [
-        ("Fill it.", [2]),
-        ("Start it.", [2]),
-        ("Stop.", []),
-    ]
 
 
 def test_supported_sentences_carry_the_span_they_come_from(
@@ -227,16 +205,6 @@ def test_repetition_guard() -> None:
     assert looped[-1] and not looped[0]
 
 
-def test_markers_opening_a_line_cite_the_lines_that_follow() -> None:
-    # A small model often copies a source block: "[1] <header>\n<text>".
-    raw = "[2] Pump manual | Maintenance\nReplace the seal.\nUse the kit. [1]\n[3]"
-    echoes = {"pump manual | maintenance", "pump manual", "maintenance"}
-    assert _split_answer(raw, echoes) == [("Replace the seal.", [2]), ("Use the kit.", [1, 3])]
-    # The echoed header is left out, also behind a "Source:" label.
-    assert _split_answer("Source: Pump manual | Maintenance", echoes) == []
-    assert _split_answer("Sources:\n[1] Pump manual\nFill it.", echoes) == [("Fill it.", [1])]
-
-
 def test_one_citation_per_sentence_the_best_supporting_one(
     coll: Collection, embedder: FakeEmbedder
 ) -> None:
@@ -315,32 +283,6 @@ def test_sentence_vectors_are_cached_and_the_cache_is_bounded(
     small = EvidenceSelector(embedder, words, 500, cache_size=2)
     assert small.select(question, qvec, hits) == plain
     assert len(small._cache) == 2
-
-
-def test_a_line_laid_out_as_a_list_of_sources_cites_each_item_by_its_own_marker() -> None:
-    echoes = {"pump manual", "maintenance"}
-    raw = "Sources: [1] Pump manual [2] Maintenance [3] Replace the seal yearly"
-    assert _split_answer(raw, echoes) == [("Replace the seal yearly", [3])]
-    # Read as trailing markers, "Fill it." would get [2] and "Start it." [3].
-    assert _split_answer("[1] Fill it. [2] Start it. [3]") == [
-        ("Fill it.", [1]),
-        ("Start it.", [2, 3]),
-    ]
-    assert _split_answer("[1] Fill it [2].") == [("Fill it.", [2])]  # not a list
-    # Markers side by side open one item together.
-    assert _split_answer("[1][2] Fill it. [3] Start it.") == [
-        ("Fill it.", [1, 2]),
-        ("Start it.", [3]),
-    ]
-
-
-def test_any_model_output_parses_without_error() -> None:
-    pieces = ["[1]", "[2]", "[1, 2]", "[", "]", ".", " ", "\n", "Fill it", "Sources:", "Answer:"]
-    rng = random.Random(7)
-    for _ in range(3000):
-        raw = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
-        for text, numbers in _split_answer(raw, {"fill it"}):
-            assert text.strip() and all(isinstance(n, int) for n in numbers), raw
 
 
 def test_an_answer_of_headings_only_quotes_what_those_sources_say(
@@ -541,7 +483,7 @@ def test_a_figure_the_cited_passage_does_not_hold_is_unsupported(
     # The digits of a name are no figure: the passage need not say "P200" to support this.
     named = "Replace the impeller seal of the P200 every 2000 operating hours [1]."
     assert not replied(coll, embedder, named, question).abstained
-    assert _figures("the Galaxy S10, a PS4, 16GB, 5G") == {"16", "5"}
+    assert figures("the Galaxy S10, a PS4, 16GB, 5G") == {"16", "5"}
 
 
 def test_a_figure_in_words_is_a_figure(tmp_path: Path, embedder: FakeEmbedder) -> None:
@@ -551,14 +493,14 @@ def test_a_figure_in_words_is_a_figure(tmp_path: Path, embedder: FakeEmbedder) -
     question = "How long is the term of this Agreement?"
     assert unsupported(replied(c, embedder, "The term is five years from signing [1].", question))
     assert not replied(c, embedder, "The term is ten years from signing [1].", question).abstained
-    assert _figures("thirty-five days, twenty one weeks, 2.5 kg, 1,000 units") == {
+    assert figures("thirty-five days, twenty one weeks, 2.5 kg, 1,000 units") == {
         "35",
         "21",
         "2.5",
         "1000",
     }
     # "one" alone is a pronoun more often than a figure; a list's "1. " is no figure.
-    assert _figures("1. Select the one you want.") == set()
+    assert figures("1. Select the one you want.") == set()
 
 
 def test_a_clause_number_is_no_figure_the_passage_states(
@@ -577,11 +519,11 @@ def test_a_clause_number_is_no_figure_the_passage_states(
     reply = "The agreement was executed in two identical copies [1]."
     question = "In how many copies was the agreement executed?"
     assert not replied(c, embedder, reply, question, rel=0.0).abstained
-    assert _figures("4.12 GOVERNING LAW. The fee is 4.12 dollars.\nSection 21. Notice") == {
+    assert figures("4.12 GOVERNING LAW. The fee is 4.12 dollars.\nSection 21. Notice") == {
         "4.12",
         "$4.12",
     }
-    assert _figures("1.5 kilograms\n30 days after notice\n  3) Tap Save") == {"1.5", "30"}
+    assert figures("1.5 kilograms\n30 days after notice\n  3) Tap Save") == {"1.5", "30"}
 
 
 def test_a_heading_supports_no_statement(tmp_path: Path, embedder: FakeEmbedder) -> None:
@@ -603,9 +545,9 @@ def test_a_sentence_a_quote_already_holds_is_given_once() -> None:
         return AnswerSentence(text, (), 1.0, True)
 
     pin, quote = said("Enter the PIN."), said("Enter the PIN. All settings are then reset.")
-    assert _once([pin], quote) == [quote]
-    assert _once([quote], pin) == [quote]
-    assert _once([pin], said("Enter  the PIN.")) == [pin]
+    assert once([pin], quote) == [quote]
+    assert once([quote], pin) == [quote]
+    assert once([pin], said("Enter  the PIN.")) == [pin]
 
 
 def test_what_an_answer_adds_to_the_question_must_be_in_the_passage_it_cites(
@@ -794,14 +736,14 @@ def test_a_sum_of_money_is_not_a_count_of_shares(tmp_path: Path, embedder: FakeE
     assert unsupported(replied(c, embedder, money, question))
     shares = "The Company shall issue to the Consultant 25,000 shares of common stock [1]."
     assert not replied(c, embedder, shares, question).abstained
-    assert _figures("Ten Dollars ($10.00), USD 5, 7 euros, 3% and 4 percent") >= {
+    assert figures("Ten Dollars ($10.00), USD 5, 7 euros, 3% and 4 percent") >= {
         "$10.00",
         "$5",
         "$7",
         "3%",
         "4%",
     }
-    assert _figures("five percent of Ten Dollars") == {"5", "5%", "10", "$10"}
+    assert figures("five percent of Ten Dollars") == {"5", "5%", "10", "$10"}
 
 
 def test_a_quote_runs_past_an_abbreviation(tmp_path: Path, embedder: FakeEmbedder) -> None:
@@ -918,8 +860,8 @@ def test_a_denial_that_something_exists_cites_a_passage_that_denies_it(
         assert unsupported(a) != held, (body, a.text)
     # An answer says something is absent by its form, not by any "not" it holds.
     for text in ("No such clause.", "There are no price controls", "It does not include one"):
-        assert _ABSENCE.search(text), text
-    assert not _ABSENCE.search("Dr Murray shall not assist in developing a competing product")
+        assert ABSENCE.search(text), text
+    assert not ABSENCE.search("Dr Murray shall not assist in developing a competing product")
 
 
 def test_extract_mode_answers_an_existence_question_from_a_passage_about_it(

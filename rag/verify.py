@@ -1,0 +1,275 @@
+"""Verification: every sentence of the model's reply against the passages it cites.
+
+Citations of sources that were not given are removed; a sentence's support is the best match
+(word overlap weighted by rarity, or embedder cosine) between it and the sentences of the
+sources it cites, under lexical checks the embedder cannot make (a figure the passage lacks, a
+name it does not hold, an absence no passage shows). Unsupported sentences are dropped; a
+sentence that only restates the question is replaced by the sentence it cites; one that only
+names a source (a copied heading, a bare "No [1].") points at it, for `rag.answer` to quote.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from rag.embedder import Embedder
+from rag.evidence import Sentence, Source, header, how_to
+from rag.lexical import porter_stems, weighted_overlap
+from rag.quotes import AnswerSentence, citation, headings, is_heading, quoted, whole
+from rag.reply import cited, echoed, echoes, marked, split_answer
+from rag.text import stems
+from rag.wording import (
+    ABSENCE,
+    DENIAL,
+    VERDICT,
+    YES_NO,
+    akin,
+    asked_about,
+    figures,
+    names,
+    short,
+    sought,
+    words,
+)
+
+
+@dataclass
+class Checked:
+    """What verification made of a reply."""
+
+    kept: list[AnswerSentence]  # supported sentences, one citation each
+    dropped: int  # sentences no given passage supports
+    errors: int  # citations of sources not given, and sentences that cite nothing
+    # Sources the reply named without saying anything: cited by bare verdicts ("No [1]."),
+    # labels, restatements, or the denial of a clause a given source is headed by.
+    pointers: list[int]
+    echoed: list[int]  # sources whose header or heading the reply copied, in its order
+
+
+class Verifier:
+    def __init__(
+        self,
+        embedder: Embedder,
+        idf: Callable[[set[str]], Mapping[str, float]],
+        min_support: float = 0.5,
+        cited_margin: float = 0.1,
+        cited_relevance: float = 0.0,
+    ) -> None:
+        self.embedder = embedder
+        # Stemmed term -> how rare it is in the collection (`Searcher.idf`).
+        self.idf = idf
+        self.min_support = min_support
+        self.cited_margin = cited_margin
+        # A cited source must reach this share of the relevance bar (settings.py says why).
+        self.cited_relevance = cited_relevance
+
+    def check(self, asked: str, raw: str, sources: list[Source], bar: float) -> Checked:
+        """`asked`: the question without its document reference (what retrieval searched);
+        `bar`: the relevance a passage needs to be answered from."""
+        by_n = {s.n: s for s in sources}
+        echo = {src.n: echoes([src]) for src in sources}
+        claims = split_answer(raw, set().union(*echo.values()))
+        # Sources the model named without saying anything: cited by headings it copied, or by
+        # sentences that, like what they cite, only repeat the question and headers, or copy a
+        # label of the passage ("Settings.").
+        pointers = [] if claims else cited(raw)
+        # A copied heading names its own source, whatever the markers around it say: "[1]
+        # Scanning for channels [2]." points at [1] first, and "Block a number [2]." at the
+        # source headed "Block a number". (Among sources of the same heading, the ones the
+        # answer cites, if any; a heading that cites nothing points nowhere.)
+        cited_anywhere = set(marked(raw))
+        named = echoed(raw, echo) if cited_anywhere else []
+        named = [n for n in named if n in cited_anywhere] or named
+        # Lines of a word or two in the passages: menu paths, labels ("Settings", "Try Now").
+        labels = {_flat(line) for src in sources for line in src.text.splitlines() if short(line)}
+        reading = _Reading(self, asked, sources, claims, bar)
+        kept: list[AnswerSentence] = []
+        dropped = errors = 0
+        for i, (text, cites) in enumerate(claims):
+            errors += sum(1 for n in cites if n not in by_n) + (not cites)
+            if words(text) <= {"yes", "no"}:
+                # A bare verdict, "No [1].": the model named where the answer is without
+                # writing it; no passage supports a bare word, and the wording is what matters.
+                pointers += cites
+                continue
+            if reading.headed and DENIAL.search(text):
+                # "No, there is no limitation of liability [1]." with a clause headed
+                # "Limitation of Liability" given: the clause is there, and it is what the
+                # lawyer must read (no passage can support "there is no ...").
+                pointers += reading.headed
+                continue
+            if reading.sought and reading.headed and not reading.claimed[i] - reading.known:
+                # "Yes, there is an indemnification clause [1]." with a clause headed
+                # "Indemnity" given: the heading says so (the embedder scores the clause's
+                # wording at 0.47), and the citation points at that clause.
+                kept = once(kept, reading.headed_clause(text))
+                continue
+            sentence = self._support(text, reading.pool, reading.scores(i, text), set(cites))
+            if not sentence.supported:
+                dropped += 1
+                continue
+            if _flat(text) in labels:
+                pointers += [c.n for c in sentence.citations]
+                continue
+            # It says nothing that the prompt showed besides the passages (every content word
+            # is the question's or a source header's: "Encrypt SD card.", "Recording programs |
+            # Using the guide"), and the question is not a yes/no one, where a restatement
+            # answers it.
+            if not reading.verdict and not reading.claimed[i] - reading.shown_stems:
+                restated = quoted(sentence, reading.shown, by_n if how_to(asked) else None)
+                if restated is None:
+                    pointers += [c.n for c in sentence.citations]
+                    continue
+                sentence = restated
+            kept = once(kept, sentence)
+        return Checked(kept, dropped, errors, pointers, named)
+
+    def _support(
+        self, text: str, pool: list[tuple[Source, Sentence]], scores: list[float], cites: set[int]
+    ) -> AnswerSentence:
+        """The source sentence that best supports `text` (`scores`: its support by each sentence
+        of `pool`); supported if it reaches the bar.
+
+        One citation per sentence: a small model cites every source at once ("[1][2][3]"), or
+        the wrong one (it mixes up numbers, most of all between near-identical passages), and a
+        generic sentence overlaps several; only one passage is where the statement comes from.
+        The model's own citation is kept while it supports the sentence about as well as the
+        best given source (within `cited_margin`); otherwise the citation names the source that
+        does. Never a source that was not given.
+        """
+        if not pool:
+            return AnswerSentence(text, (), 0.0, False)
+        best = max(range(len(pool)), key=lambda i: scores[i])
+        own = [i for i in range(len(pool)) if pool[i][0].n in cites]
+        if own:
+            mine = max(own, key=lambda i: scores[i])
+            if (
+                scores[mine] >= self.min_support
+                and scores[mine] >= scores[best] - self.cited_margin
+            ):
+                best = mine
+        if scores[best] < self.min_support:
+            return AnswerSentence(text, (), scores[best], False)
+        src, sentence = pool[best]
+        return AnswerSentence(text, (citation(src, whole(src, sentence)),), scores[best], True)
+
+
+class _Reading:
+    """What verification knows of one reply's claims and the passages they may cite: every
+    source sentence (`pool`), its words, and the question's kind, computed once per reply."""
+
+    def __init__(
+        self,
+        verifier: Verifier,
+        asked: str,
+        sources: list[Source],
+        claims: list[tuple[str, list[int]]],
+        bar: float,
+    ) -> None:
+        self.pool = [(src, s) for src in sources for s in src.sentences]
+        # What the prompt showed besides the passages: the question and the sources' headers.
+        self.shown = " ".join([asked, *(header(s) for s in sources)])
+        self.dense = np.zeros((len(claims), len(self.pool)), dtype=np.float32)
+        if claims and self.pool:
+            vecs = verifier.embedder.embed([t for t, _ in claims])
+            self.dense = vecs @ verifier.embedder.embed([s.text for _, s in self.pool]).T
+        self.words_of = [stems(s.text) for _, s in self.pool]
+        # Sentences made only of their source's header words: a heading ("Galaxy S10").
+        self.headings = [
+            not w - stems(header(src)) for (src, _), w in zip(self.pool, self.words_of, strict=True)
+        ]
+        self.said = {src.n: porter_stems(src.text) for src in sources}
+        self.held = {src.n: figures(src.text) for src in sources}
+        self.shown_stems = porter_stems(self.shown)
+        self.known = self.shown_stems | porter_stems(VERDICT)
+        # A heading supports a yes/no verdict only by a word it shares with it beyond the
+        # document's name: "Non-Solicitation" does "Yes, there is a non-solicit clause";
+        # "OUTSOURCING AGREEMENT" does not "Yes, the Sykes agreement is governed by New York law".
+        self.verdict = YES_NO.match(asked) is not None
+        # The sources headed by what an existence question asks about: "Is there a limitation
+        # of liability?" and a clause headed "Limitation of Liability" (in its heading path, or
+        # on a line of its own: a PDF's headings are not always in the path).
+        thing = asked_about(asked)
+        self.headed = [s.n for s in sources if thing and akin(thing, stems(headings(s))) == thing]
+        self.titled = {src.n: stems(src.hit.title) for src in sources}
+        self.sought = sought(thing)
+        self.about = {src.n: stems(f"{header(src)} {src.text}") for src in sources} if thing else {}
+        # Names a yes/no question asks about ("Is it governed by New York law?"): an answer that
+        # affirms one cites a passage that holds it, not the preamble that names the parties.
+        self.asking = names(asked) if self.verdict else set()
+        self.holds = {src.n: words(f"{header(src)} {src.text}") for src in sources}
+        # Shared words count by how rare they are in the collection: "There is an audit right
+        # in the agreement" shares "right" and "agreement" with a governing-law clause ("...
+        # the obligations, rights and remedies of the parties"), two of its three words, and
+        # says nothing that clause holds.
+        self.claimed = [porter_stems(text) for text, _ in claims]
+        self.weight = verifier.idf(set().union(*self.claimed))
+        self.porter_of = [porter_stems(s.text) for _, s in self.pool]
+        # A passage given as context, too far from the question to answer it.
+        self.floor = verifier.cited_relevance * bar
+
+    def scores(self, i: int, text: str) -> list[float]:
+        """How well each sentence of the pool supports claim `i` (`text`); 0 where a lexical
+        check rules it out."""
+        mine = stems(text)
+        # What it says beyond the question and headers, a verdict's "yes" or "cannot" aside.
+        novel = self.claimed[i] - self.known
+        stated = figures(text)
+        denial = DENIAL.search(text) is not None
+        affirms = set() if denial else self.asking & words(text)
+        # "Yes, there is an indemnification clause [1]" needs a passage about indemnity: the
+        # embedder finds any contract sentence close to it ("This writing constitutes the
+        # entire agreement between the parties", 0.57).
+        exists = bool(self.sought) and not denial
+        # "No, there are no services after termination [1]": only a sentence that says so
+        # itself (with a "no" or "not", and every word of what was asked) supports a denial.
+        # An absence no passage can show; the embedder found "12.1 Termination ... shall not
+        # affect any rights accrued" close to it.
+        denies = bool(self.sought) and ABSENCE.search(text) is not None
+        return [
+            # A heading supports no statement (it may a verdict: CUAD's "There is a non-solicit
+            # clause" from the heading "Non-Solicitation"), and a passage no figure it does not
+            # hold (the embedder finds "Galaxy S10 weighs 2.5 kilograms" close to "Galaxy S10").
+            0.0
+            if (heading and (novel or (self.verdict and not (mine & w) - self.titled[src.n])))
+            or stated - self.held[src.n]
+            or affirms - self.holds[src.n]
+            or (exists and not akin(self.sought, self.about[src.n]))
+            or (denies and not (DENIAL.search(sent.text) and akin(self.sought, w) == self.sought))
+            # What the answer adds must mostly be in the passage it cites: the embedder finds
+            # "The CEO of Samsung is Steve Jobs" close to '("Samsung")'.
+            or len(novel & self.said[src.n]) * 2 < len(novel)
+            or src.relevance < self.floor
+            else max(weighted_overlap(self.claimed[i], p, self.weight), float(d))
+            for (src, sent), d, heading, w, p in zip(
+                self.pool, self.dense[i], self.headings, self.words_of, self.porter_of, strict=True
+            )
+        ]
+
+    def headed_clause(self, text: str) -> AnswerSentence:
+        """`text` cited to the sentence of the `headed` sources that best matches the
+        question: the clause, not its heading, where the source holds more than the heading."""
+        within = [(src, s) for src, s in self.pool if src.n in self.headed]
+        heads = {src.n: stems(headings(src)) for src, _ in within}
+
+        def clause(src: Source, s: Sentence) -> bool:
+            return not is_heading(src, s) and bool(stems(s.text) - heads[src.n])
+
+        src, s = max(within, key=lambda x: (clause(*x), x[1].score))
+        return AnswerSentence(text, (citation(src, whole(src, s)),), s.score, True)
+
+
+def once(kept: list[AnswerSentence], new: AnswerSentence) -> list[AnswerSentence]:
+    """`kept` and `new`, each said once: a sentence said twice, or one that a quote (a
+    restatement replaced by the sentences it cited) already holds, or holds, goes."""
+    flat = " ".join(new.text.split())
+    if any(flat in " ".join(k.text.split()) for k in kept):
+        return kept
+    return [k for k in kept if " ".join(k.text.split()) not in flat] + [new]
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.lower().split()).strip(" .:;,")

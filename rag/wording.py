@@ -1,0 +1,151 @@
+"""What a sentence says, read word by word: the figures it states, the names it holds, whether
+it affirms or denies, and what a question asks about. The verifier (`rag.verify`) and extract
+mode (`rag.answer`) judge answers by these; no model is involved."""
+
+from __future__ import annotations
+
+import re
+
+from rag.text import stems
+
+# A question a bare restatement answers: "Is there a cap on liability?" -> "There is a cap on
+# liability." is a verdict; "How can I encrypt the SD card?" -> "Encrypt SD card." is not.
+YES_NO = re.compile(
+    r"\s*(?:is|are|am|was|were|do|does|did|can|could|will|would|shall|should|may|might|must"
+    r"|has|have|had)\b",
+    re.IGNORECASE,
+)
+
+
+# "Is there a cap on liability?", "Are there any audit rights?", "Does this contract include
+# an exclusivity clause?": whether the document has something (the `thing`).
+_EXISTS = re.compile(
+    r"\s*(?:(?:is|are)\s+there|(?:does|do|will|shall)\s+(?:the|this|that|it)\b(?:\s+\w+)?\s+"
+    r"(?:include|contain|have|provide\s+for|grant|impose))\s+(?:an?\s+|any\s+)?(?P<thing>[^?]+)",
+    re.IGNORECASE,
+)
+_WHERE = re.compile(
+    r"\s+(?:in|under|of|within)\s+(?:the|this|that)\s+"
+    r"(?:agreement|contract|lease|license|document)\b.*",
+    re.IGNORECASE,
+)
+_GENERIC = "clause clauses provision provisions agreement agreements contract contracts"
+
+
+def asked_about(asked: str) -> set[str]:
+    """What an existence question asks about, stemmed: {"limitation", "liability"} of "Is there
+    a limitation of liability in this agreement?"; empty for any other question."""
+    m = _EXISTS.match(asked)
+    return set() if m is None else stems(_WHERE.sub("", m.group("thing"))) - stems(_GENERIC)
+
+
+def sought(thing: set[str]) -> set[str]:
+    """The words of what an existence question asks about (`asked_about`) that say what it
+    is ("non-compete": "compete", "noncompete"; not "non")."""
+    return {w for w in thing if len(w) > 3} or thing
+
+
+VERDICT = "yes cannot"  # words of a verdict, which no passage need hold
+# Not the digits of a name: "Galaxy S10", "PS4", "MP3".
+_FIGURE = re.compile(r"(?<!\w)\d+(?:[.,:/]\d+)*")
+# What numbers a list item or a clause at the start of a line ("1. ", "12.8. Counterparts",
+# "4.12 GOVERNING LAW", "Section 21. Third-Party"): no figure the passage states. The model took
+# "12.8" from a heading for "the royalty rate is 12.8", and that heading's passage "held" it.
+_ENUMERATOR = re.compile(
+    r"^[ \t]*(?:(?i:section|article|clause)[ \t]+)?\d+(?:\.\d+)*(?:[.)](?!\d)|(?=[ \t]+[A-Z]))",
+    re.MULTILINE,
+)
+
+
+_UNITS = ["two", "three", "four", "five", "six", "seven", "eight", "nine"]
+_TEENS = [
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+]
+_TENS = ["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
+# Numbers in words, as contracts write them ("five (5) years", "thirty-five days"); "one" only
+# in a compound: alone it is more often a pronoun ("no one", "the one you want") than a figure.
+_SPELLED = (
+    dict(zip(_UNITS, range(2, 10), strict=True))
+    | dict(zip(_TEENS, range(10, 20), strict=True))
+    | dict(zip(_TENS, range(20, 100, 10), strict=True))
+)
+_NUMBER_WORD = re.compile(
+    rf"\b(?:({'|'.join(_TENS)})[- ](one|{'|'.join(_UNITS)})|({'|'.join(_SPELLED)}))\b",
+    re.IGNORECASE,
+)
+
+
+# A sum of money or a percentage: "$25,000", "USD 25,000", "25,000 dollars", "5%", "5 percent".
+_MONEY = re.compile(
+    r"(?:[$€£]|\b(?:USD|US\$|EUR|GBP)\s?)\s*(\d+(?:[.,]\d+)*)"
+    r"|(\d+(?:[.,]\d+)*)\s*(?:dollars|euros|pounds|USD|EUR|GBP)\b",
+    re.IGNORECASE,
+)
+_PERCENT = re.compile(r"(\d+(?:[.,]\d+)*)\s*(?:%|percent\b|per cent\b)", re.IGNORECASE)
+
+
+def figures(text: str) -> set[str]:
+    """The numbers a text states ("2.5", "16:9", "1,000" as "1000", "five" as "5",
+    "thirty-five" as "35"), a list's "1. " aside; a sum of money or a percentage also as
+    what it is ("$25000", "5%"), so that "$25,000" is not "25,000 shares"."""
+    # Numbers in words become digits first: "five percent" is "5%", as "5 percent" is.
+    text = _NUMBER_WORD.sub(_digits, _ENUMERATOR.sub("", text))
+    out = {f.replace(",", "") for f in _FIGURE.findall(text)}
+    out |= {"$" + (a or b).replace(",", "") for a, b in _MONEY.findall(text)}
+    out |= {f.replace(",", "") + "%" for f in _PERCENT.findall(text)}
+    return out
+
+
+def _digits(m: re.Match[str]) -> str:
+    tens, unit, word = (g.lower() if g else g for g in m.groups())
+    return str(_SPELLED[tens] + _SPELLED.get(unit, 1) if tens else _SPELLED[word])
+
+
+# Two fields of a signature block: "By: ____ Name: Title:".
+SIGNATURE = re.compile(r"\b(?:By|Name|Title|Its|Date)\s*:.{0,80}?\b(?:Name|Title|Its|Date)\s*:")
+_NAME = re.compile(r"(?<=[\w,;:()\"'] )[A-Z][\w'-]*")  # capitalised, not a sentence's first word
+# An answer that something is not there: "No services ...", "There is no cap ...", "The
+# agreement does not include ..." (not any sentence with a "not": "X shall not compete").
+ABSENCE = re.compile(
+    r"^\W*no\b|\bthere\s+(?:is|are|was|were)\s+no\b|\bno\s+such\b"
+    r"|\b(?:does|do|did)\s*(?:not|n't)\s+(?:include|contain|have|provide|grant|impose)\b",
+    re.IGNORECASE,
+)
+DENIAL = re.compile(r"\b(?:no|not|never|cannot|none|neither|nor)\b|n't\b", re.IGNORECASE)
+
+
+def names(text: str) -> set[str]:
+    """The capitalised words of a text that do not open a sentence ("New", "York", "Florida"),
+    lowercased; "I" aside."""
+    return {word(m) for m in _NAME.findall(text) if len(m) > 1}
+
+
+def akin(words: set[str], other: set[str]) -> set[str]:
+    """The `words` that `other` holds, or holds a word of the same root: one that starts with
+    the same six letters ("indemnification": "indemnify", "Indemnity"; "exclusivity":
+    "exclusive"). Shorter words only whole."""
+    roots = {w[:6] for w in other if len(w) >= 6}
+    return {w for w in words if w in other or (len(w) >= 6 and w[:6] in roots)}
+
+
+def words(text: str) -> set[str]:
+    return {word(w) for w in re.findall(r"[\w'-]+", text)}
+
+
+def word(w: str) -> str:
+    """Lowercased, without a possessive: "Samsung's" is "samsung"."""
+    return re.sub(r"'s?$", "", w.lower())
+
+
+def short(text: str) -> bool:
+    """A word or two: a label, a menu item, a bare name ("Settings", "Galaxy S10e")."""
+    return 0 < len(text.split()) <= 2
