@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import os
 import sys
 import tempfile
 import time
@@ -147,16 +148,7 @@ def cuad_cmd(
         [q for q in cuad.load_questions(questions) if q.file in names], questions, contracts
     )
 
-    def build(coll: Collection, v: Variant) -> None:
-        emb = _embedder(v.settings)
-        Ingestor(
-            coll,
-            emb,
-            chunker_for(v.settings, emb),
-            v.settings.ingest,
-            for_stream(sys.stderr, quiet=as_json),
-        ).run(files)
-
+    build = _contracts_build(files, contracts, as_json)
     extra = (
         {"baseline": {"name": "bm25 over 500-char chunks", **cuad.baseline_bm25(files, qs)}}
         if baseline
@@ -262,6 +254,33 @@ def _contracts(folder: Path) -> list[Path]:
     if not found:
         raise ConfigError(f"No .txt contracts in {folder}: give the folder of the contracts.")
     return found
+
+
+def _contracts_build(files: list[Path], folder: Path, quiet: bool) -> Build:
+    """Index `files` into a collection, whose corpus is then exactly them. A collection reused
+    with `--collection` that holds other documents (the same contracts indexed from another
+    folder, say) is refused before anything is indexed: its figures would not be the folder's."""
+    given = {os.path.abspath(f) for f in files}  # as `ingest` names a file's source
+
+    def build(coll: Collection, v: Variant) -> None:
+        others = sorted(set(coll.catalog().stored_files()) - given)
+        if others:
+            raise ConfigError(
+                f"Collection {coll.name!r} also holds {len(others)} document(s) that are not in "
+                f"{folder} (first: {others[0]}), so its figures would not be of that folder's "
+                f"contracts. Give --collection a new name, or remove them: ingest rm "
+                f"--collection {coll.name} PATH ..."
+            )
+        emb = _embedder(v.settings)
+        Ingestor(
+            coll,
+            emb,
+            chunker_for(v.settings, emb),
+            v.settings.ingest,
+            for_stream(sys.stderr, quiet),
+        ).run(files)
+
+    return build
 
 
 def _asked_of(questions: list[Any], path: Path, contracts: Path) -> list[Any]:
@@ -409,14 +428,5 @@ def answers_cuad(
         else answers_eval.every(answers_eval.load_any(unanswerable), limit)
     )
 
-    def build(coll: Collection, v: Variant) -> None:
-        emb = _embedder(v.settings)
-        Ingestor(
-            coll,
-            emb,
-            chunker_for(v.settings, emb),
-            v.settings.ingest,
-            for_stream(sys.stderr, quiet=as_json),
-        ).run(files)
-
+    build = _contracts_build(files, contracts, as_json)
     _answer_run("cuad", collection, build, items, bad, mode, as_json, details)

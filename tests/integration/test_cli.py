@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -190,3 +191,34 @@ def test_eval_details_give_each_question(tmp_path: Path, cli: CLI) -> None:
         ("retrieval.mode=bm25", "q1", 1),
     ]
     assert rows[0]["top"][0] == "m:1"
+
+
+def test_a_contract_eval_refuses_a_collection_holding_other_documents(
+    tmp_path: Path, cli: CLI
+) -> None:
+    # The same contracts, indexed from another folder into the collection being reused: the
+    # eval would measure a corpus of two copies, and each named contract would be found twice.
+    first, second = tmp_path / "a", tmp_path / "b"
+    copy_samples(first, [FILES[1]])
+    copy_samples(second, [FILES[1]])
+    name = Path(FILES[1]).name
+    questions = tmp_path / "q.json"
+    test = {
+        "query": "Consider the Outsourcing Agreement; what law governs it?",
+        "file_path": f"contracts/{name}",
+        "snippets": [{"span": [0, 100]}],
+    }
+    questions.write_text(json.dumps({"tests": [test]}))
+
+    def evaluate(folder: Path) -> subprocess.CompletedProcess[str]:
+        args = ["--contracts", str(folder), "--questions", str(questions), "--collection", "cc"]
+        return cli("rag", "eval", "retrieval", "cuad", *args, "--no-baseline", "--json")
+
+    assert evaluate(first).returncode == 0
+    refused = evaluate(second)
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr
+    message = json.loads(refused.stdout)["error"]["message"]
+    assert f"also holds 1 document(s) that are not in {second} (first: {first / name})" in message
+    # Nothing was indexed from the second folder.
+    listed = json.loads(cli("ingest", "ls", "-c", "cc", "--json").stdout)
+    assert [d["source"] for d in listed] == [str(first / name)]
