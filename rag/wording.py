@@ -93,15 +93,65 @@ _MONEY = re.compile(
 _PERCENT = re.compile(r"(\d+(?:[.,]\d+)*)\s*(?:%|percent\b|per cent\b)", re.IGNORECASE)
 
 
+_MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
+# "January", "Jan", "Jan.", "Sept."; capitalised only ("may" is a verb).
+_MONTH = (
+    r"(?P<month>"
+    + "|".join([*_MONTHS, r"Sept\.?", *(rf"{m[:3]}\.?" for m in _MONTHS if len(m) > 3)])
+    + r")"
+)
+_DAY = r"(?P<day>[1-9]|[12]\d|3[01])(?:st|nd|rd|th)?"
+_YEAR = r"(?P<year>(?:1[89]|20)\d\d)"
+# "October 1, 1998", "October 1", "1 October 1998", "the 31st day of December, 1999",
+# "October 1998".
+_DATES = [
+    re.compile(rf"\b{_MONTH}\s+{_DAY}\b(?:,?\s+{_YEAR}\b)?"),
+    re.compile(rf"\b{_DAY}\s+(?:day\s+)?(?:of\s+)?{_MONTH}(?:,?\s+{_YEAR}\b)?"),
+    re.compile(rf"\b{_MONTH},?\s+{_YEAR}\b"),
+]
+
+
 def figures(text: str) -> set[str]:
     """The numbers a text states ("2.5", "16:9", "1,000" as "1000", "five" as "5",
     "thirty-five" as "35"), a list's "1. " aside; a sum of money or a percentage also as
-    what it is ("$25000", "5%"), so that "$25,000" is not "25,000 shares"."""
+    what it is ("$25000", "5%"), so that "$25,000" is not "25,000 shares"; a date also as
+    one ("1998-10-01", "10-01", "1998-10"), so that "October 1, 1998" is not "October 1 of
+    any year" beside "December 31, 1998"."""
     # Numbers in words become digits first: "five percent" is "5%", as "5 percent" is.
     text = _NUMBER_WORD.sub(_digits, _ENUMERATOR.sub("", text))
     out = {f.replace(",", "") for f in _FIGURE.findall(text)}
     out |= {"$" + (a or b).replace(",", "") for a, b in _MONEY.findall(text)}
     out |= {f.replace(",", "") + "%" for f in _PERCENT.findall(text)}
+    return out | dates(text)
+
+
+def dates(text: str) -> set[str]:
+    """The dates a text states, each as precisely as it states it: "October 1, 1998" as
+    "1998-10-01", and as "10-01" and "1998-10" (what a shorter mention of it says)."""
+    out = set()
+    for pattern in _DATES:
+        for m in pattern.finditer(text):
+            month = next(i for i, name in enumerate(_MONTHS, 1) if m["month"][:3] == name[:3])
+            day, year = m.groupdict().get("day"), m["year"]
+            if day is not None:
+                out.add(f"{month:02d}-{int(day):02d}")
+            if year is not None:
+                out.add(f"{year}-{month:02d}")
+            if day is not None and year is not None:
+                out.add(f"{year}-{month:02d}-{int(day):02d}")
     return out
 
 

@@ -17,7 +17,7 @@ from rag.retrieval import DocumentRouter, Searcher, make_retrievers
 from rag.store import Collection, Store
 from rag.types import Chunk, Hit
 from rag.verify import once
-from rag.wording import ABSENCE, figures
+from rag.wording import ABSENCE, dates, figures
 from tests.unit.fakes import FakeEmbedder
 from tests.unit.test_store import make_doc, write
 
@@ -501,6 +501,37 @@ def test_a_figure_in_words_is_a_figure(tmp_path: Path, embedder: FakeEmbedder) -
     }
     # "one" alone is a pronoun more often than a figure; a list's "1. " is no figure.
     assert figures("1. Select the one you want.") == set()
+
+
+def test_a_date_the_cited_passage_does_not_state_is_unsupported(
+    tmp_path: Path, embedder: FakeEmbedder
+) -> None:
+    body = (
+        "Unless either party gives notice, the term will be extended until December 31, 1999. "
+        "Thereafter it renews for one year, unless either party cancels on or before October 1 "
+        "of any such year."
+    )
+    c = one_passage(tmp_path, embedder, "1.2 Term", body)
+    question = "Until when is the term extended, and when may either party cancel?"
+    # Its day and its year are both in the passage, but not as one date: the model made it up.
+    made_up = "The agreement expires on October 1, 1998 [1]."
+    assert unsupported(replied(c, embedder, made_up, question, rel=0.0))
+    for said in (
+        "The term is extended until December 31, 1999 [1].",
+        "It renews unless cancelled on or before October 1 [1].",
+        "The term is extended until the 31st day of December, 1999 [1].",
+    ):
+        assert not replied(c, embedder, said, question, rel=0.0).abstained, said
+    assert dates("the 31st day of December, 1999, or 1 Sept. 2020, or Jan. 5") == {
+        "1999-12-31",
+        "12-31",
+        "1999-12",
+        "2020-09-01",
+        "09-01",
+        "2020-09",
+        "01-05",
+    }
+    assert dates("in October 1998, as the parties may 2 times") == {"1998-10"}
 
 
 def test_a_clause_number_is_no_figure_the_passage_states(
