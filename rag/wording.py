@@ -18,9 +18,10 @@ YES_NO = re.compile(
 
 
 # "Is there a cap on liability?", "Are there any audit rights?", "Does this contract include
-# an exclusivity clause?": whether the document has something (the `thing`).
+# an exclusivity clause?", "Does the licensee's affiliates have any licensing rights?": whether
+# the document has something (the `thing`).
 _EXISTS = re.compile(
-    r"\s*(?:(?:is|are)\s+there|(?:does|do|will|shall)\s+(?:the|this|that|it)\b(?:\s+\w+)?\s+"
+    r"\s*(?:(?:is|are)\s+there|(?:does|do|will|shall)\s+(?:the|this|that|it)\b(?:\s+[\w'’]+){0,2}\s+"
     r"(?:include|contain|have|provide\s+for|grant|impose))\s+(?:an?\s+|any\s+)?(?P<thing>[^?]+)",
     re.IGNORECASE,
 )
@@ -164,9 +165,10 @@ def _digits(m: re.Match[str]) -> str:
 SIGNATURE = re.compile(r"\b(?:By|Name|Title|Its|Date)\s*:.{0,80}?\b(?:Name|Title|Its|Date)\s*:")
 _NAME = re.compile(r"(?<=[\w,;:()\"'] )[A-Z][\w'-]*")  # capitalised, not a sentence's first word
 # An answer that something is not there: "No services ...", "There is no cap ...", "The
-# agreement does not include ..." (not any sentence with a "not": "X shall not compete").
+# agreement does not include ...", "The affiliates have no licensing rights" (not any sentence
+# with a "not": "X shall not compete").
 ABSENCE = re.compile(
-    r"^\W*no\b|\bthere\s+(?:is|are|was|were)\s+no\b|\bno\s+such\b"
+    r"^\W*no\b|\bthere\s+(?:is|are|was|were)\s+no\b|\bno\s+such\b|\b(?:has|have|had)\s+no\b"
     r"|\b(?:does|do|did)\s*(?:not|n't)\s+(?:include|contain|have|provide|grant|impose)\b",
     re.IGNORECASE,
 )

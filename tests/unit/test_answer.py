@@ -890,9 +890,21 @@ def test_a_denial_that_something_exists_cites_a_passage_that_denies_it(
         a = answerer(c, embedder, reply, sup=0.01, rel=-1.0).answer(question)
         assert unsupported(a) != held, (body, a.text)
     # An answer says something is absent by its form, not by any "not" it holds.
-    for text in ("No such clause.", "There are no price controls", "It does not include one"):
+    for text in (
+        "No such clause.",
+        "There are no price controls",
+        "It does not include one",
+        "The licensee's affiliates have no licensing rights",
+    ):
         assert ABSENCE.search(text), text
     assert not ABSENCE.search("Dr Murray shall not assist in developing a competing product")
+    # A question whose subject is a possessive ("the licensee's affiliates") asks about
+    # existence too: a grant to affiliates is no support for "they have none".
+    question = "Does the licensee's affiliates have any licensing rights under this contract?"
+    reply = ScriptedGenerator("The licensee's affiliates have no licensing rights [1].")
+    body = "Licensor grants Licensee and its affiliates a license to the licensed marks."
+    c = one_passage(tmp_path / "affiliates", embedder, "Trademark license", body)
+    assert unsupported(answerer(c, embedder, reply, sup=0.01, rel=-1.0).answer(question))
 
 
 def test_extract_mode_answers_an_existence_question_from_a_passage_about_it(
