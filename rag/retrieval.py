@@ -10,9 +10,7 @@ weighted reciprocal rank, and (5) turns chunk ids into `Hit`s from the same snap
 from __future__ import annotations
 
 import functools
-import itertools
 import os
-import re
 import time
 from collections.abc import Collection, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
@@ -23,131 +21,11 @@ import numpy as np
 
 from rag import lexical, vectors
 from rag.embedder import Embedder
+from rag.query import ABOUT_THE_DOCUMENT, Query, analyze
+from rag.routing import DocumentRouter
 from rag.store import Collection as Store
 from rag.store import Snapshot
-from rag.text import content_words, overlap, stems
 from rag.types import Hit
-
-# "Consider the <agreement> between <A> ("Licensor"); <B> ("Licensee"); <question>"
-# (LegalBench-RAG's wording: the reference runs to the last semicolon), and the everyday
-# "In the <X agreement>, <question>".
-_REFERENCE = re.compile(
-    r"^\s*(?:consider|regarding|re:|in|under|per|according to)\s+"
-    r"(?:(?P<ref>.{8,});\s*(?P<q>[^;]+)"
-    r"|(?P<ref2>[^;,]{8,}?),\s*(?P<q2>(?:what|which|who|when|where|how|is|are|does|do|can|may"
-    r"|shall|will)\b.+))$",
-    re.IGNORECASE | re.DOTALL,
-)
-
-# "Which law governs the Sykes outsourcing agreement?", "When does the Acme lease expire?",
-# "Is the Sykes agreement governed by New York law?": a document named inside the question, by
-# a few qualifiers and a document kind that ends a noun phrase (a verb, a preposition or the
-# clause's end follows it: "the Software License fee" names a fee). A name with a capitalised
-# word may stand anywhere; one without, only among the question's last three words ("the
-# software license" in "Does the software license cover upgrades?" is not a document's name).
-# Routed like the forms above; if no document stands out, the question is searched whole (the
-# name's words may still help).
-_CONTRACT_KINDS = r"agreement|contract|lease|licen[cs]e|amendment|addendum"
-_KINDS = rf"{_CONTRACT_KINDS}|manual|guide|handbook|policy"
-_LINKS = r"the|a|an|this|that|of|under|in|on|for|to|with|by|from|and|or|between|about"
-_FOLLOWS = (
-    r"is|are|was|were|be|been|has|have|had|do|does|did|can|could|will|would|shall|should|may"
-    r"|might|must|say|says|state|states|allow|allows|permit|permits|require|requires|provide"
-    r"|provides|contain|contains|include|includes|cover|covers|govern|governs|governed|expire"
-    r"|expires|end|ends|last|lasts|renew|renews|renewed|terminate|terminates|terminated|grant"
-    r"|grants|mention|mentions|specify|specifies|limit|limits|apply|applies|signed|dated"
-    r"|executed|assigned|between|with|for|in|on|of|to|by|under|from|regarding|about|as|and|or"
-    r"|that|which|when|if"
-)
-_EMBEDDED = re.compile(
-    rf"\b(?:the|this|that|my|our|your)\s+(?:(?!(?:{_LINKS})\b)[\w&.'-]+\s+){{1,5}}"
-    rf"(?:{_KINDS})\b(?=\s*(?:[?.!,;:]|$)|\s+(?:{_FOLLOWS})\b)",
-    re.IGNORECASE,
-)
-
-
-# Who the parties are, and when the agreement was made, signed or took effect: a contract says
-# so in its opening (title, preamble), whose words a question about them rarely shares: "Who are
-# the parties to the agreement?" ranks every clause that says "Party" above the preamble that
-# names them. None of the 461 public CUAD, S10 and TV questions reads so ("What is the
-# expiration date of this contract?" does not).
-_ABOUT_THE_DOCUMENT = re.compile(
-    r"\b(?:who\s+(?:are|were|is|was)\s+(?:the\s+)?(?:parties|party|signator(?:y|ies)|contracting)"
-    r"|(?:what|which)\s+(?:are|were)\s+the\s+(?:names\s+of\s+the\s+)?parties(?!')\b"
-    r"(?!\s+(?!to\b|of\b|in\b|involved\b|named\b)\w)"
-    r"|(?:name|list|identify)\s+the\s+parties"
-    r"|who\s+(?:signed|executed|entered\s+into|made)\b"
-    r"|between\s+whom\b"
-    r"|when\s+(?:was|were|is|did)\b[^?]*\b(?:signed|sign|dated|executed|execute|entered\s+into"
-    r"|enter\s+into|made|concluded)\b"
-    r"|(?:what|which)\s+is\s+the\s+(?:effective\s+|execution\s+|signing\s+)?date\s+of\s+"
-    r"(?:the|this)\b"
-    r"|what\s+is\s+the\s+(?:agreement|contract)(?:'s)?\s+(?:effective\s+)?date"
-    r"|when\s+(?:does|did)\b[^?]*\b(?:take|took|become|became|come|came)\s+(?:into\s+)?effect)",
-    re.IGNORECASE,
-)
-
-
-def _embedded(text: str) -> re.Match[str] | None:
-    for e in _EMBEDDED.finditer(text):
-        near_end = len(re.findall(r"[\w'-]+", text[e.end() :])) <= 3
-        if near_end or re.search(r"\s[A-Z]", e.group(0)):
-            return e
-    return None
-
-
-@dataclass(frozen=True, slots=True)
-class Query:
-    text: str
-    # What retrievers search for: the text without its document reference.
-    question: str
-    reference: str | None = None
-    vector: np.ndarray | None = None
-    # Document row ids the search may return; None means all.
-    documents: frozenset[int] | None = None
-    # The FTS5 expression BM25 retrievers search (computed once per search).
-    match: str | None = None
-    # The reference sits inside the question (not before it).
-    embedded: bool = False
-
-
-def analyze(text: str) -> Query:
-    m = _REFERENCE.match(text)
-    if m is None:
-        e = _embedded(text)
-        # "the Sykes outsourcing agreement" names one; "the license" or "the guide" does not.
-        if e is None or len(content_words(e.group(0))) < 2:
-            return Query(text, text)
-        # The name gives way to its kind, so the question still reads as one: "How long does the
-        # Sykes outsourcing agreement last?" is searched (and put to the model) as "How long
-        # does the agreement last?", not "How long does last?", which found no term clause.
-        kind = e.group(0).split()[-1].lower()
-        question = " ".join(f"{text[: e.start()]}the {kind}{text[e.end() :]}".split())
-        return Query(text, question, e.group(0), embedded=True)
-    reference, question = m.group("ref") or m.group("ref2"), m.group("q") or m.group("q2")
-    return Query(text, _resolve_it(question.strip(), reference.strip()), reference.strip())
-
-
-# "it" standing for the document, in a question split off its reference: not the dummy subject
-# of "is it possible", not "IT", and not after "the manual": there "it" is the product.
-_IT = re.compile(
-    r"\b(?P<it>[Ii]ts?)\b(?!\s+(?:possible|allowed|permitted|necessary|required|true|legal|ok|okay"
-    r"|likely|clear|mandatory)\b)"
-)
-_CONTRACT_KIND = re.compile(rf"\b({_CONTRACT_KINDS})\b\W*$", re.IGNORECASE)
-
-
-def _resolve_it(question: str, reference: str) -> str:
-    """The question with its first "it" read as the contract named before it.
-
-    "In the Sykes agreement, how long does it last?" is searched, and put to the model, as "how
-    long does the agreement last?": "how long does it last?" alone found no term clause."""
-    kind = _CONTRACT_KIND.search(reference)
-    m = _IT.search(question)
-    if kind is None or m is None:
-        return question
-    the = f"the {kind.group(1).lower()}" + ("'s" if m.group("it").lower() == "its" else "")
-    return f"{question[: m.start()]}{the}{question[m.end() :]}"
 
 
 class Retriever(Protocol):
@@ -274,116 +152,6 @@ class SearchResult:
         return self.missing is not None
 
 
-class DocumentRouter:
-    """Sends a question that names a document ("Consider the Supply Agreement between ...;")
-    to that document, when the title-and-opening index picks it out clearly.
-
-    Only questions with an explicit reference are routed: on SciFact, routing plain questions
-    that happened to match one abstract strongly narrowed 37 of 300 searches to one document.
-    """
-
-    def __init__(
-        self, margin: float = 1.2, min_coverage: float = 0.5, specific_words: int = 4
-    ) -> None:
-        self.margin = margin
-        self.specific_words = specific_words
-        # Share of the reference's words the document's title and opening must contain: a
-        # contract question asked of a manual otherwise "routes" to whichever section happens
-        # to share a word (measured: references cover their own contract's opening >= 0.56 in
-        # 95% of CUAD questions; the best manual section <= 0.38).
-        self.min_coverage = min_coverage
-
-    def route(self, snap: Snapshot, query: Query) -> frozenset[int] | None:
-        """The one document the question names; None to search everywhere; an empty set when
-        the question names a document that is not in the collection (or not visible)."""
-        if query.reference is None:
-            return None
-        numbers = _numbers(query.reference)
-        # Only a specific reference can be missing: "In the settings menu, ..." or "In case of
-        # fire, ..." parse as references too, and must not make an answer abstain.
-        specific = len(content_words(query.reference)) >= self.specific_words or bool(numbers)
-        # Only among the documents the caller may see: a forbidden document must not even
-        # decide where a question goes (or it would shape, and so reveal, the results).
-        conn = snap.catalog.conn
-        # "the Roku manual", "the iPhone manual": a short reference whose name no document here
-        # holds anywhere (nor its file name: "the GSV agreement" of GSVINC_...PDF) names a
-        # document that is not here. (A longer one is judged by how much of it a document's
-        # opening holds, below.)
-        names = set() if specific else _names(query.reference)
-        if any(not lexical.mentions(conn, name, query.documents) for name in names):
-            return frozenset()
-        found = lexical.documents(
-            conn, query.reference, 5 if numbers else 2, query.documents, prefixes=names
-        )
-        heads = {d: lexical.document_head(conn, d) for d, _ in found}
-        # "the Galaxy Note 20 manual" is not the Galaxy S10 manual, nor "Amendment No. 3"
-        # Amendment No. 2, however many other words they share.
-        found = [f for f in found if numbers <= _ngrams(heads[f[0]])]
-        if not found:
-            return frozenset() if specific else None
-        head = heads[found[0][0]]
-        # A short reference must be all there: "In section 5, ..." is no document's name
-        # because one document's opening says "section".
-        if (
-            overlap(query.reference, head) < self.min_coverage
-            if specific
-            else _coverage(query.reference, head, names) < 1.0
-        ):
-            return frozenset() if specific else None
-        clear = len(found) == 1 or found[0][1] >= self.margin * max(found[1][1], 1e-9)
-        return frozenset([found[0][0]]) if clear else None
-
-
-def _numbers(reference: str) -> set[tuple[str, ...]]:
-    """The model, edition or version numbers of a reference that names a document ("the Galaxy
-    Note 20 manual": ("note", "20"); "the S10 manual": ("s10",)): a bare number goes with the
-    word before it ("No. 2"), unless that is a link word ("the 2019 lease"). None in a reference
-    that names no kind of document ("In section 5, ...")."""
-    if not _names_a_kind(reference):
-        return set()
-    words = re.findall(r"\w+", reference.lower())
-    return {
-        (words[i - 1], w) if w.isdigit() and i > 0 and words[i - 1] not in _LINK_WORDS else (w,)
-        for i, w in enumerate(words)
-        if any(c.isdigit() for c in w)
-    }
-
-
-_LINK_WORDS = frozenset(_LINKS.split("|"))
-
-
-def _names_a_kind(reference: str) -> bool:
-    """The reference names a kind of document ("manual", "agreement"), not just a place in one
-    ("In section 5, ...")."""
-    return re.search(rf"\b(?:{_KINDS})\b", reference, re.IGNORECASE) is not None
-
-
-def _names(reference: str) -> set[str]:
-    """The proper names of a reference that names a kind of document: its words with a capital
-    letter ("Roku", "iPhone", "LG"), lowercased, the kind ("Manual") aside. None in "the user
-    manual", or in a reference that names no kind of document ("In Windows, ...")."""
-    if not _names_a_kind(reference):
-        return set()
-    capitalised = " ".join(w for w in re.findall(r"[\w'-]+", reference) if w != w.lower())
-    return {w for w in content_words(capitalised) if len(w) > 1 and not re.fullmatch(_KINDS, w)}
-
-
-def _coverage(reference: str, head: str, names: set[str]) -> float:
-    """Share of a short reference's words that a document's title and opening hold. One of
-    its `names` may be the start of a word there, as `lexical.mentions` finds it: file names
-    run words together ("the GSV agreement" of "GSVINC_05_15_1998-EX-10-SPONSORSHIP
-    AGREEMENT"). (Not for a long one: of its many names, one or two begin some word of almost
-    any text.)"""
-    words, held, named = stems(reference), stems(head), stems(" ".join(names))
-    found = {w for w in words if w in held or (w in named and any(h.startswith(w) for h in held))}
-    return len(found) / len(words) if words else 0.0
-
-
-def _ngrams(text: str) -> set[tuple[str, ...]]:
-    words = re.findall(r"\w+", text.lower())
-    return {(w,) for w in words} | set(itertools.pairwise(words))
-
-
 class Searcher:
     def __init__(
         self,
@@ -481,7 +249,7 @@ class Searcher:
                 ranked["dense"] = self._feedback(snap, query.vector, fused, depth)
                 fused = self._fuse(ranked)
                 timings["feedback"] = time.perf_counter() - t0
-            if _ABOUT_THE_DOCUMENT.search(query.question):
+            if ABOUT_THE_DOCUMENT.search(query.question):
                 fused = _opening(snap, query, fused)
             fused = fused[:k]
             rows = snap.catalog.chunks_by_ids(f.id for f in fused)

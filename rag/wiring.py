@@ -10,7 +10,8 @@ from rag.errors import ModelNotFound
 from rag.evidence import EvidenceSelector
 from rag.generator import Generator, LlamaCppGenerator, TransformersGenerator
 from rag.models import canonical_generator_id, resolve_embedder, resolve_generator
-from rag.retrieval import DocumentRouter, Searcher, make_retrievers
+from rag.retrieval import Searcher, make_retrievers
+from rag.routing import DocumentRouter
 from rag.settings import ChunkSettings, Settings
 from rag.store import Collection, Store
 

@@ -8,7 +8,8 @@ from pathlib import Path
 from ingest.chunk import Chunker
 from ingest.pipeline import Ingestor, Labels
 from rag import lexical
-from rag.retrieval import DocumentRouter, Searcher, make_retrievers
+from rag.retrieval import Searcher, make_retrievers
+from rag.routing import DocumentRouter
 from rag.settings import ChunkSettings, IngestSettings
 from rag.store import Collection, Store
 from tests.api.conftest import build_collection

@@ -13,7 +13,8 @@ from rag.answer import Answer, Answerer, answer_json
 from rag.evidence import ABSTAIN, SYSTEM, EvidenceSelector, messages
 from rag.generator import Message, RepetitionGuard
 from rag.quotes import AnswerSentence
-from rag.retrieval import DocumentRouter, Searcher, make_retrievers
+from rag.retrieval import Searcher, make_retrievers
+from rag.routing import DocumentRouter
 from rag.store import Collection, Store
 from rag.types import Chunk, Hit
 from rag.verify import once

@@ -8,14 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from rag.retrieval import (
-    DocumentRouter,
-    Searcher,
-    analyze,
-    make_retrievers,
-    minmax_fusion,
-    reciprocal_rank_fusion,
-)
+from rag.query import analyze
+from rag.retrieval import Searcher, make_retrievers, minmax_fusion, reciprocal_rank_fusion
+from rag.routing import DocumentRouter
 from rag.store import Collection, Snapshot, Store
 from tests.unit.fakes import FakeEmbedder
 from tests.unit.test_store import make_doc, write

@@ -1,0 +1,137 @@
+"""A question as retrieval reads it: the document it names, if any, split off the rest.
+
+"Consider the Supply Agreement between X and Y; what law governs it?", "In the Sykes agreement,
+how long does it last?" and "When does the Sykes outsourcing agreement expire?" name a document
+(the `reference`); the retrievers search the question without it ("what law governs the
+agreement?"), and `rag.routing` looks the reference up among the collection's documents.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from rag.text import content_words
+
+# "Consider the <agreement> between <A> ("Licensor"); <B> ("Licensee"); <question>"
+# (LegalBench-RAG's wording: the reference runs to the last semicolon), and the everyday
+# "In the <X agreement>, <question>".
+_REFERENCE = re.compile(
+    r"^\s*(?:consider|regarding|re:|in|under|per|according to)\s+"
+    r"(?:(?P<ref>.{8,});\s*(?P<q>[^;]+)"
+    r"|(?P<ref2>[^;,]{8,}?),\s*(?P<q2>(?:what|which|who|when|where|how|is|are|does|do|can|may"
+    r"|shall|will)\b.+))$",
+    re.IGNORECASE | re.DOTALL,
+)
+
+# "Which law governs the Sykes outsourcing agreement?", "When does the Acme lease expire?",
+# "Is the Sykes agreement governed by New York law?": a document named inside the question, by
+# a few qualifiers and a document kind that ends a noun phrase (a verb, a preposition or the
+# clause's end follows it: "the Software License fee" names a fee). A name with a capitalised
+# word may stand anywhere; one without, only among the question's last three words ("the
+# software license" in "Does the software license cover upgrades?" is not a document's name).
+# Routed like the forms above; if no document stands out, the question is searched whole (the
+# name's words may still help).
+_CONTRACT_KINDS = r"agreement|contract|lease|licen[cs]e|amendment|addendum"
+KINDS = rf"{_CONTRACT_KINDS}|manual|guide|handbook|policy"
+LINKS = r"the|a|an|this|that|of|under|in|on|for|to|with|by|from|and|or|between|about"
+_FOLLOWS = (
+    r"is|are|was|were|be|been|has|have|had|do|does|did|can|could|will|would|shall|should|may"
+    r"|might|must|say|says|state|states|allow|allows|permit|permits|require|requires|provide"
+    r"|provides|contain|contains|include|includes|cover|covers|govern|governs|governed|expire"
+    r"|expires|end|ends|last|lasts|renew|renews|renewed|terminate|terminates|terminated|grant"
+    r"|grants|mention|mentions|specify|specifies|limit|limits|apply|applies|signed|dated"
+    r"|executed|assigned|between|with|for|in|on|of|to|by|under|from|regarding|about|as|and|or"
+    r"|that|which|when|if"
+)
+_EMBEDDED = re.compile(
+    rf"\b(?:the|this|that|my|our|your)\s+(?:(?!(?:{LINKS})\b)[\w&.'-]+\s+){{1,5}}"
+    rf"(?:{KINDS})\b(?=\s*(?:[?.!,;:]|$)|\s+(?:{_FOLLOWS})\b)",
+    re.IGNORECASE,
+)
+
+
+# Who the parties are, and when the agreement was made, signed or took effect: a contract says
+# so in its opening (title, preamble), whose words a question about them rarely shares: "Who are
+# the parties to the agreement?" ranks every clause that says "Party" above the preamble that
+# names them. None of the 461 public CUAD, S10 and TV questions reads so ("What is the
+# expiration date of this contract?" does not).
+ABOUT_THE_DOCUMENT = re.compile(
+    r"\b(?:who\s+(?:are|were|is|was)\s+(?:the\s+)?(?:parties|party|signator(?:y|ies)|contracting)"
+    r"|(?:what|which)\s+(?:are|were)\s+the\s+(?:names\s+of\s+the\s+)?parties(?!')\b"
+    r"(?!\s+(?!to\b|of\b|in\b|involved\b|named\b)\w)"
+    r"|(?:name|list|identify)\s+the\s+parties"
+    r"|who\s+(?:signed|executed|entered\s+into|made)\b"
+    r"|between\s+whom\b"
+    r"|when\s+(?:was|were|is|did)\b[^?]*\b(?:signed|sign|dated|executed|execute|entered\s+into"
+    r"|enter\s+into|made|concluded)\b"
+    r"|(?:what|which)\s+is\s+the\s+(?:effective\s+|execution\s+|signing\s+)?date\s+of\s+"
+    r"(?:the|this)\b"
+    r"|what\s+is\s+the\s+(?:agreement|contract)(?:'s)?\s+(?:effective\s+)?date"
+    r"|when\s+(?:does|did)\b[^?]*\b(?:take|took|become|became|come|came)\s+(?:into\s+)?effect)",
+    re.IGNORECASE,
+)
+
+
+def _embedded(text: str) -> re.Match[str] | None:
+    for e in _EMBEDDED.finditer(text):
+        near_end = len(re.findall(r"[\w'-]+", text[e.end() :])) <= 3
+        if near_end or re.search(r"\s[A-Z]", e.group(0)):
+            return e
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    text: str
+    # What retrievers search for: the text without its document reference.
+    question: str
+    reference: str | None = None
+    vector: np.ndarray | None = None
+    # Document row ids the search may return; None means all.
+    documents: frozenset[int] | None = None
+    # The FTS5 expression BM25 retrievers search (computed once per search).
+    match: str | None = None
+    # The reference sits inside the question (not before it).
+    embedded: bool = False
+
+
+def analyze(text: str) -> Query:
+    m = _REFERENCE.match(text)
+    if m is None:
+        e = _embedded(text)
+        # "the Sykes outsourcing agreement" names one; "the license" or "the guide" does not.
+        if e is None or len(content_words(e.group(0))) < 2:
+            return Query(text, text)
+        # The name gives way to its kind, so the question still reads as one: "How long does the
+        # Sykes outsourcing agreement last?" is searched (and put to the model) as "How long
+        # does the agreement last?", not "How long does last?", which found no term clause.
+        kind = e.group(0).split()[-1].lower()
+        question = " ".join(f"{text[: e.start()]}the {kind}{text[e.end() :]}".split())
+        return Query(text, question, e.group(0), embedded=True)
+    reference, question = m.group("ref") or m.group("ref2"), m.group("q") or m.group("q2")
+    return Query(text, _resolve_it(question.strip(), reference.strip()), reference.strip())
+
+
+# "it" standing for the document, in a question split off its reference: not the dummy subject
+# of "is it possible", not "IT", and not after "the manual": there "it" is the product.
+_IT = re.compile(
+    r"\b(?P<it>[Ii]ts?)\b(?!\s+(?:possible|allowed|permitted|necessary|required|true|legal|ok|okay"
+    r"|likely|clear|mandatory)\b)"
+)
+_CONTRACT_KIND = re.compile(rf"\b({_CONTRACT_KINDS})\b\W*$", re.IGNORECASE)
+
+
+def _resolve_it(question: str, reference: str) -> str:
+    """The question with its first "it" read as the contract named before it.
+
+    "In the Sykes agreement, how long does it last?" is searched, and put to the model, as "how
+    long does the agreement last?": "how long does it last?" alone found no term clause."""
+    kind = _CONTRACT_KIND.search(reference)
+    m = _IT.search(question)
+    if kind is None or m is None:
+        return question
+    the = f"the {kind.group(1).lower()}" + ("'s" if m.group("it").lower() == "its" else "")
+    return f"{question[: m.start()]}{the}{question[m.end() :]}"
