@@ -24,8 +24,14 @@ from rag.types import Chunk, Hit
 
 ABSTAIN = "I could not find this in the documents."
 # A question asking how to do something: its answer is the steps, never the heading naming them.
+# Asked plainly ("How do I ...?", "What are the steps to ...?"), as a yes/no question ("Is there
+# any way to stop the recording?": the steps answer it, not "Yes"), or as a request ("Please
+# explain how to schedule recording?", "Explain the procedure for cancelling ...").
 _HOW_TO = re.compile(
-    r"^\W*(how\s+(do|does|can|could|should|would|may|to)\b|what\s+are\s+the\s+steps\b)",
+    r"^\W*(?:how\s+(?:do|does|can|could|should|would|may|to)\b"
+    r"|(?:what\s+(?:are|is)\s+the|explain\s+the)\s+(?:steps|procedure)\b"
+    r"|is\s+there\s+(?:any|a)\s+way\s+to\b)"
+    r"|\b(?:explain|instruct|show|tell|instructions)\b.{0,40}\bhow\s+to\b",
     re.IGNORECASE,
 )
 # One worked example, in the system prompt: without it the 0.5B model declined a third of the

@@ -188,7 +188,7 @@ class _Reading:
         # A heading supports a yes/no verdict only by a word it shares with it beyond the
         # document's name: "Non-Solicitation" does "Yes, there is a non-solicit clause";
         # "OUTSOURCING AGREEMENT" does not "Yes, the Sykes agreement is governed by New York law".
-        self.verdict = YES_NO.match(asked) is not None
+        self.verdict = YES_NO.match(asked) is not None and not how_to(asked)
         # The sources headed by what an existence question asks about: "Is there a limitation
         # of liability?" and a clause headed "Limitation of Liability" (in its heading path, or
         # on a line of its own: a PDF's headings are not always in the path).

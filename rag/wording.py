@@ -19,10 +19,11 @@ YES_NO = re.compile(
 
 # "Is there a cap on liability?", "Are there any audit rights?", "Does this contract include
 # an exclusivity clause?", "Does the licensee's affiliates have any licensing rights?": whether
-# the document has something (the `thing`).
+# the document has something (the `thing`). ("Is there any way to stop the recording?" asks how.)
 _EXISTS = re.compile(
-    r"\s*(?:(?:is|are)\s+there|(?:does|do|will|shall)\s+(?:the|this|that|it)\b(?:\s+[\w'’]+){0,2}\s+"
-    r"(?:include|contain|have|provide\s+for|grant|impose))\s+(?:an?\s+|any\s+)?(?P<thing>[^?]+)",
+    r"\s*(?:(?:is|are)\s+there|(?:does|do|will|shall)\s+(?:the|this|that|it)\b(?:\s+[\w'’]+){0,2}"
+    r"\s+(?:include|contain|have|provide\s+for|grant|impose))\s+(?!(?:an?\s+|any\s+)?way\s+to\b)"
+    r"(?:an?\s+|any\s+)?(?P<thing>[^?]+)",
     re.IGNORECASE,
 )
 _WHERE = re.compile(

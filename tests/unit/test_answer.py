@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from rag.answer import Answer, Answerer, answer_json
-from rag.evidence import ABSTAIN, SYSTEM, EvidenceSelector, messages
+from rag.evidence import ABSTAIN, SYSTEM, EvidenceSelector, how_to, messages
 from rag.generator import Message, RepetitionGuard
 from rag.quotes import AnswerSentence
 from rag.retrieval import Searcher, make_retrievers
@@ -440,6 +440,17 @@ def test_a_how_to_answer_that_names_its_section_quotes_the_steps(
         assert cited.quote.endswith(step) and body[cited.start : cited.end] == cited.quote
     a = answerer(c, embedder, None, rel=-1.0).answer(question, mode="extract")
     assert a.text.endswith(f"{step} [1]"), a.text
+    # Asked as a yes/no question or a request, it asks how all the same: a restatement is no
+    # verdict that answers it, and a denial of every way no answer either.
+    for question, reply in (
+        ("Is there any way to take a screenshot?", "Take a screenshot [1]."),
+        ("Is there any way to take a screenshot?", "There is no way to take a screenshot [1]."),
+        ("Please explain how to take a screenshot?", "Take a screenshot [1]."),
+    ):
+        a = answerer(c, embedder, ScriptedGenerator(reply), rel=-1.0).answer(question)
+        assert a.text.endswith(f"{step} [1]"), (question, reply, a.text)
+    assert how_to("Explain the procedure for cancelling a scheduled recording")
+    assert not how_to("Is there a limitation of liability?")
     # Any other question is answered by the one sentence.
     a = answerer(c, embedder, None, rel=-1.0).answer("What is a screenshot?", mode="extract")
     assert len(a.sentences) == 1 and a.text.count(".") == 1, a.text
