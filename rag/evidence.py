@@ -38,14 +38,16 @@ _HOW_TO = re.compile(
 # answerable manual questions and cited nothing or everything; with it, none and one source.
 # The system prompt is a fixed prefix, so llama.cpp keeps its KV cache: the example costs
 # prompt time once per process, not per question.
+_SEAL = "Replace the impeller seal every 2000 operating hours"
+EXAMPLE = (
+    f"Example:\nSources:\n[1] Pump manual | Maintenance\n{_SEAL}. Use the seal kit.\n[2] Pump "
+    "manual | Start-up\nFill the casing with water before the first start.\n\nQuestion: How "
+    f"often should the seal be replaced?\nAnswer: {_SEAL} [1]."
+)
 SYSTEM = (
     "You answer questions using only the numbered sources. Answer in one to three short "
     "sentences. End each sentence with the number of the source it comes from, like [1]. "
-    f"Only if no source is about the question, reply exactly: {ABSTAIN}\n\n"
-    "Example:\nSources:\n[1] Pump manual | Maintenance\nReplace the impeller seal every 2000 "
-    "operating hours. Use the seal kit.\n[2] Pump manual | Start-up\nFill the casing with "
-    "water before the first start.\n\nQuestion: How often should the seal be replaced?\n"
-    "Answer: Replace the impeller seal every 2000 operating hours [1]."
+    f"Only if no source is about the question, reply exactly: {ABSTAIN}\n\n{EXAMPLE}"
 )
 
 

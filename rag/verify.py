@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from rag.embedder import Embedder
-from rag.evidence import Sentence, Source, header, how_to
+from rag.evidence import EXAMPLE, Sentence, Source, header, how_to
 from rag.lexical import porter_stems, weighted_overlap
 from rag.quotes import AnswerSentence, citation, headings, is_heading, quoted, whole
 from rag.reply import cited, echoed, echoes, marked, split_answer
@@ -90,9 +90,11 @@ class Verifier:
         dropped = errors = 0
         for i, (text, cites) in enumerate(claims):
             errors += sum(1 for n in cites if n not in by_n) + (not cites)
-            if words(text) <= {"yes", "no"}:
+            if words(text) <= {"yes", "no"} or reading.copies_example(text):
                 # A bare verdict, "No [1].": the model named where the answer is without
                 # writing it; no passage supports a bare word, and the wording is what matters.
+                # So did a copy of the prompt's worked example ("Replace the impeller seal
+                # every 2000 operating hours [1]." to "How can I optimize device storage?").
                 pointers += cites
                 continue
             if reading.headed and DENIAL.search(text):
@@ -182,6 +184,8 @@ class _Reading:
             not w - stems(header(src)) for (src, _), w in zip(self.pool, self.words_of, strict=True)
         ]
         self.said = {src.n: porter_stems(src.text) for src in sources}
+        self.example = stems(EXAMPLE)
+        self.texts = [stems(f"{header(src)} {src.text}") for src in sources]
         self.held = {src.n: figures(src.text) for src in sources}
         self.shown_stems = porter_stems(self.shown)
         self.known = self.shown_stems | porter_stems(VERDICT)
@@ -248,6 +252,13 @@ class _Reading:
                 self.pool, self.dense[i], self.headings, self.words_of, self.porter_of, strict=True
             )
         ]
+
+    def copies_example(self, text: str) -> bool:
+        """`text` holds only words of the system prompt's worked example, most of them in no
+        source: the model copied the example instead of answering."""
+        said = stems(text)
+        unsourced = said - set().union(*self.texts)
+        return bool(said) and said <= self.example and len(unsourced) * 2 > len(said)
 
     def headed_clause(self, text: str) -> AnswerSentence:
         """`text` cited to the sentence of the `headed` sources that best matches the

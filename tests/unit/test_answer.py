@@ -704,6 +704,19 @@ def test_a_bare_verdict_quotes_the_passage_it_cites(tmp_path: Path, embedder: Fa
         assert a.text == f"{clause} [1]", (reply, a.text)
 
 
+def test_a_copy_of_the_prompts_example_points_at_the_source_it_cites(
+    tmp_path: Path, embedder: FakeEmbedder
+) -> None:
+    body = "Quickly optimize your device storage. From Settings, tap Device care > Storage."
+    c = one_passage(tmp_path, embedder, "Phone manual", body)
+    question = "How can I optimize device storage?"
+    # The 0.5B model answered with the system prompt's worked example, word for word.
+    reply = ScriptedGenerator("Replace the impeller seal every 2000 operating hours [1].")
+    a = answerer(c, embedder, reply, rel=-1.0).answer(question)
+    assert not a.abstained and "Device care > Storage" in a.text, a.text
+    assert all(s.verbatim for s in a.sentences)
+
+
 def test_a_verdict_affirming_a_name_cites_a_passage_that_holds_it(
     tmp_path: Path, embedder: FakeEmbedder
 ) -> None:
