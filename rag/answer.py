@@ -21,7 +21,17 @@ from rag.quotes import AnswerSentence, citation, citation_json, is_heading, onwa
 from rag.retrieval import Searcher
 from rag.text import stems
 from rag.verify import Verifier
-from rag.wording import SIGNATURE, YES_NO, akin, asked_about, names, short, sought, words
+from rag.wording import (
+    SIGNATURE,
+    YES_NO,
+    akin,
+    asked_about,
+    lead_in,
+    names,
+    short,
+    sought,
+    words,
+)
 
 
 @dataclass
@@ -237,32 +247,36 @@ class Answerer:
         that the sentence splitter cut: "Section 1.1." + "License Grant.") says where the
         answer is, not what it is: it is quoted only when its source has nothing else. A
         heading line or a signature block is never quoted (a lawyer asking about insurance got
-        "Section 21. Third-Party Beneficiary"), nor a passage without the names the question
-        asks about (`asked`: the question without its document reference): "Which contracts
-        are governed by Delaware law?" got a Tennessee governing-law clause (a yes/no question
-        aside: "Is it governed by New York law?" is answered by the clause naming Florida). If
-        nothing else is left, the answer abstains."""
+        "Section 21. Third-Party Beneficiary"), nor a lead-in without what it announces ("The
+        parties may terminate this Agreement during the Term as follows:"), nor a passage
+        without the names the question asks about (`asked`: the question without its document
+        reference): "Which contracts are governed by Delaware law?" got a Tennessee
+        governing-law clause (a yes/no question aside: "Is it governed by New York law?" is
+        answered by the clause naming Florida). If nothing else is left, the answer abstains."""
         asking = set() if YES_NO.match(asked) else names(asked)
         # "Is there a non-compete?" is answered by a passage about competing, as in generate
         # mode (`rag.verify`), or not at all: the closest sentences of a contract without one are
         # about something else ("This Agreement does not constitute a partnership").
         wanted = sought(asked_about(asked))
 
+        steps = how_to(asked)
+
         def best(s: Source) -> Sentence:
             known = stems(header(s))
-            # Rather a statement than a heading, and rather than a bare name ("Galaxy S10e").
+            # Rather a statement than a heading, and rather than a bare name ("Galaxy S10e");
+            # rather than a lead-in, unless the steps it announces are quoted after it.
             return max(
                 s.sentences,
                 key=lambda x: (
                     bool(stems(x.text) - known) and not is_heading(s, x),
                     not short(x.text),
+                    steps or not lead_in(x.text),
                     x.score,
                 ),
             )
 
         picks: list[tuple[Source, Sentence]] = []
         seen: set[str] = set()
-        steps = how_to(asked)
         about = [s for s in sources if not wanted or akin(wanted, stems(f"{header(s)} {s.text}"))]
         for src, sent in sorted(((s, best(s)) for s in about), key=lambda p: -p[1].score):
             sent = onward(src, whole(src, sent)) if steps else whole(src, sent)
@@ -286,6 +300,7 @@ class Answerer:
             and not short(sent.text)
             and not is_heading(src, sent)
             and not SIGNATURE.search(sent.text)
+            and (steps or not lead_in(sent.text))
             and asking <= words(f"{header(src)} {src.hit.chunk.text}")
         ]
         timings["total_s"] = time.perf_counter() - t0

@@ -29,6 +29,7 @@ from rag.wording import (
     akin,
     asked_about,
     figures,
+    lead_in,
     names,
     short,
     sought,
@@ -113,7 +114,9 @@ class Verifier:
             if not sentence.supported:
                 dropped += 1
                 continue
-            if _flat(text) in labels:
+            if _flat(text) in labels or lead_in(text):
+                # A label of the passage ("Settings."), or a lead-in to what it lists ("... as
+                # follows: (a)."): it says where the answer is, not what it is.
                 pointers += [c.n for c in sentence.citations]
                 continue
             # It says nothing that the prompt showed besides the passages (every content word

@@ -202,3 +202,16 @@ def word(w: str) -> str:
 def short(text: str) -> bool:
     """A word or two: a label, a menu item, a bare name ("Settings", "Galaxy S10e")."""
     return 0 < len(text.split()) <= 2
+
+
+# A sentence that announces what follows it ("The parties may terminate this Agreement during
+# the Term as follows: (a)", "Therefore, the parties agree as follows: 1."): said alone, it
+# holds none of what it announces.
+_LEAD_IN = re.compile(
+    r"\b(?:as\s+follows|the\s+following(?:\s+\w+){0,2})\s*:\s*(?:\(?[A-Za-z0-9]{1,4}[.)]*)?\s*$",
+    re.IGNORECASE,
+)
+
+
+def lead_in(text: str) -> bool:
+    return _LEAD_IN.search(text) is not None

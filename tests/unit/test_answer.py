@@ -18,7 +18,7 @@ from rag.routing import DocumentRouter
 from rag.store import Collection, Store
 from rag.types import Chunk, Hit
 from rag.verify import once
-from rag.wording import ABSENCE, dates, figures
+from rag.wording import ABSENCE, dates, figures, lead_in
 from tests.unit.fakes import FakeEmbedder
 from tests.unit.test_store import make_doc, write
 
@@ -715,6 +715,29 @@ def test_a_copy_of_the_prompts_example_points_at_the_source_it_cites(
     a = answerer(c, embedder, reply, rel=-1.0).answer(question)
     assert not a.abstained and "Device care > Storage" in a.text, a.text
     assert all(s.verbatim for s in a.sentences)
+
+
+def test_a_lead_in_is_no_answer_without_what_it_announces(
+    tmp_path: Path, embedder: FakeEmbedder
+) -> None:
+    body = "Termination. The parties may terminate this Agreement during the Term as follows:"
+    c = one_passage(tmp_path / "c", embedder, "Alliance agreement", body)
+    question = "Which agreements can be terminated for convenience?"
+    reply = ScriptedGenerator("The parties may terminate this Agreement as follows: (a) [1].")
+    a = answerer(c, embedder, reply, rel=-1.0).answer(question)
+    assert "as follows" not in a.text, a.text
+    a = answerer(c, embedder, None, rel=-1.0).answer(question, mode="extract")
+    assert "as follows" not in a.text, a.text
+    # Before the steps it announces, a lead-in is where they start.
+    body = (
+        "From Settings, tap Software update for the following options:\n\nCheck for updates: "
+        "Manually check for software updates."
+    )
+    c = one_passage(tmp_path / "m", embedder, "Phone manual", body)
+    a = answerer(c, embedder, None, rel=-1.0).answer("How do I update the software?", "extract")
+    assert a.text.startswith("From Settings, tap Software update") and "Manually" in a.text
+    assert lead_in("Therefore, the parties agree as follows: 1.")
+    assert not lead_in("Fleet shall meet the expected non-binding forecast set out below:")
 
 
 def test_a_verdict_affirming_a_name_cites_a_passage_that_holds_it(
