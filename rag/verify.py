@@ -200,7 +200,12 @@ class _Reading:
         # of liability?" and a clause headed "Limitation of Liability" (in its heading path, or
         # on a line of its own: a PDF's headings are not always in the path).
         thing = asked_about(asked)
-        self.headed = [s.n for s in sources if thing and akin(thing, stems(headings(s))) == thing]
+        # Of three words or more, one may be missing: "a clause preventing the solicitation of
+        # employees" is headed "NON-SOLICITATION OF EMPLOYEES".
+        need = len(thing) - (len(thing) >= 3)
+        self.headed = [
+            s.n for s in sources if thing and len(akin(thing, stems(headings(s)))) >= need
+        ]
         self.titled = {src.n: stems(src.hit.title) for src in sources}
         self.sought = sought(thing)
         self.about = {src.n: stems(f"{header(src)} {src.text}") for src in sources} if thing else {}

@@ -681,6 +681,14 @@ def test_a_denial_of_what_a_clause_is_headed_quotes_the_clause(
         a = answerer(c, embedder, ScriptedGenerator(reply)).answer(question)
         assert not a.abstained and a.text == f"{clause} [1]", a.text
         assert a.sentences[0].verbatim
+    # Of three words or more asked about, the heading may lack one ("preventing").
+    hire = "Neither party shall hire any employee of the other party during the term."
+    body = f"19. NON-SOLICITATION OF EMPLOYEES\n\n{hire}"
+    c = one_passage(tmp_path / "hire", embedder, "Supply agreement", body)
+    question = "Is there a clause preventing the solicitation of employees in this contract?"
+    reply = ScriptedGenerator("No source about the question [1].")
+    a = answerer(c, embedder, reply, rel=-1.0).answer(question)
+    assert a.text == f"{hire} [1]", a.text
     # A denial of what no heading names stands or falls by its support, as before.
     c = one_passage(tmp_path / "other", embedder, "Servicing agreement", clause)
     reply = "No, there is no audit right in the agreement [1]."
