@@ -36,6 +36,8 @@ from rag.wording import (
     words,
 )
 
+_EXAMPLE = stems(EXAMPLE)  # the words of the system prompt's worked example
+
 
 @dataclass
 class Checked:
@@ -187,8 +189,6 @@ class _Reading:
             not w - stems(header(src)) for (src, _), w in zip(self.pool, self.words_of, strict=True)
         ]
         self.said = {src.n: porter_stems(src.text) for src in sources}
-        self.example = stems(EXAMPLE)
-        self.texts = [stems(f"{header(src)} {src.text}") for src in sources]
         self.held = {src.n: figures(src.text) for src in sources}
         self.shown_stems = porter_stems(self.shown)
         self.known = self.shown_stems | porter_stems(VERDICT)
@@ -208,7 +208,7 @@ class _Reading:
         ]
         self.titled = {src.n: stems(src.hit.title) for src in sources}
         self.sought = sought(thing)
-        self.about = {src.n: stems(f"{header(src)} {src.text}") for src in sources} if thing else {}
+        self.about = {src.n: stems(f"{header(src)} {src.text}") for src in sources}
         # Names a yes/no question asks about ("Is it governed by New York law?"): an answer that
         # affirms one cites a passage that holds it, not the preamble that names the parties.
         self.asking = names(asked) if self.verdict else set()
@@ -265,8 +265,8 @@ class _Reading:
         """`text` holds only words of the system prompt's worked example, most of them in no
         source: the model copied the example instead of answering."""
         said = stems(text)
-        unsourced = said - set().union(*self.texts)
-        return bool(said) and said <= self.example and len(unsourced) * 2 > len(said)
+        unsourced = said - set().union(*self.about.values())
+        return bool(said) and said <= _EXAMPLE and len(unsourced) * 2 > len(said)
 
     def headed_clause(self, text: str) -> AnswerSentence:
         """`text` cited to the sentence of the `headed` sources that best matches the
