@@ -440,6 +440,15 @@ def test_a_how_to_answer_that_names_its_section_quotes_the_steps(
         assert cited.quote.endswith(step) and body[cited.start : cited.end] == cited.quote
     a = answerer(c, embedder, None, rel=-1.0).answer(question, mode="extract")
     assert a.text.endswith(f"{step} [1]"), a.text
+    # The steps go on past the source (a sentence each side of the best), up to the next
+    # section's heading.
+    body = (
+        "Pair the remote\n\nPair the TV with the remote.\n\nIt pairs when the TV first starts."
+        "\n\nIf it does not, hold Back and Play for 3 seconds.\n\nCleaning\n\nWipe the screen."
+    )
+    r = one_passage(tmp_path / "remote", embedder, "TV manual", body)
+    a = answerer(r, embedder, None, rel=-1.0).answer("How do I pair the remote?", mode="extract")
+    assert a.text.endswith("hold Back and Play for 3 seconds. [1]"), a.text
     # Asked as a yes/no question or a request, it asks how all the same: a restatement is no
     # verdict that answers it, and a denial of every way no answer either.
     for question, reply in (
