@@ -300,7 +300,7 @@ class Answerer:
             and not short(sent.text)
             and not is_heading(src, sent)
             and not SIGNATURE.search(sent.text)
-            and (steps or not lead_in(sent.text))
+            and not lead_in(sent.text)  # a how-to quote's steps run on after it
             and asking <= words(f"{header(src)} {src.hit.chunk.text}")
         ]
         timings["total_s"] = time.perf_counter() - t0

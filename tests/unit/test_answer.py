@@ -745,6 +745,9 @@ def test_a_lead_in_is_no_answer_without_what_it_announces(
     assert "as follows" not in a.text, a.text
     a = answerer(c, embedder, None, rel=-1.0).answer(question, mode="extract")
     assert "as follows" not in a.text, a.text
+    how = "How can this Agreement be terminated?"  # a how-to question, and nothing follows
+    a = answerer(c, embedder, None, rel=-1.0).answer(how, mode="extract")
+    assert "as follows" not in a.text, a.text
     # Before the steps it announces, a lead-in is where they start.
     body = (
         "From Settings, tap Software update for the following options:\n\nCheck for updates: "
