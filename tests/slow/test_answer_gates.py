@@ -1,20 +1,20 @@
 """Answer quality gates with the default SLM (Qwen2.5-0.5B GGUF through llama.cpp), on spread
 subsets of the public sets so the tier stays within CI's time. Figures when these gates were
-set, from `rag eval answers ... --json` on the full sets (bench/results/answers_*.json):
+last set, from `rag eval answers ... --json` on the full sets (bench/results/answers_*.json):
 
     S10 (50 questions, 50 CUAD questions as unanswerable)
-        citation precision 0.90, format errors 0.00, abstention recall 1.00, precision 0.96
+        citation precision 0.90, format errors 0.00, abstention recall 1.00, precision 0.98
     CUAD (60 questions, 50 S10 questions as unanswerable)
-        citation precision 0.51, abstention recall 0.98, precision 0.70
+        citation precision 0.54, abstention recall 0.98, precision 0.70
 
 and on the subsets below: S10 (50 questions + 30 CUAD questions) citation precision 0.90,
 format errors 0.00, abstention recall 1.00 (every contract question names a contract that
-the manual collection lacks), precision 0.94; CUAD (20 questions + 30 S10 questions)
-citation precision 0.46, abstention recall 0.97, precision 0.78.
+the manual collection lacks), precision 0.97; CUAD (20 questions + 30 S10 questions)
+citation precision 0.43, abstention recall 0.97, precision 0.81.
 
 Greedy decoding repeats itself on one machine (CI printed the same figures as this machine);
 another CPU may round differently, so each gate sits about two questions' worth below the
-figure it protects.
+figure it protects (CUAD's abstention precision one: its gate is where it stood before).
 """
 
 from __future__ import annotations
@@ -83,7 +83,7 @@ def test_s10_citations_and_abstention(
     # Every sentence the model ends carries a marker of a given source (the citation rule).
     assert m["format_error_rate"] <= 0.03, m
     assert m["abstain_recall"] >= 0.97, m
-    assert m["abstain_precision"] >= 0.88, m
+    assert m["abstain_precision"] >= 0.90, m
 
 
 def test_contracts_citations_and_abstention(
@@ -97,5 +97,5 @@ def test_contracts_citations_and_abstention(
     bad = answers.every(answers.emanual_items(S10_QUESTIONS), 30)
     m = metrics(settings, embedder, generator, store, "cuad", (items, bad), "cuad")
     assert m["abstain_recall"] >= 0.93, m
-    assert m["abstain_precision"] >= 0.72, m
+    assert m["abstain_precision"] >= 0.78, m
     assert m["citation_precision"] >= 0.30, m
