@@ -57,15 +57,14 @@ def onward(source: Source, sentence: Sentence, more: int = 3) -> Sentence:
     -> 0.321 / 0.327 / 0.330 / 0.334; extract mode S10 0.491 -> 0.505 / 0.518 / 0.522 / 0.512.
     With it, at 3: S10 0.447, TV 0.331, extract mode S10 0.522, TV 0.396 -> 0.412."""
     c = source.hit.chunk
-    end = max(sentence.end, source.end)
-    spans = [(c.start + a, c.start + b) for a, b in sentence_spans(c.text)]
-    closing = [(a, b) for a, b in spans if b == end]
-    if not any(heading_line(c, a - c.start, b - c.start) for a, b in closing):
+    end = max(sentence.end, source.end) - c.start  # offsets in the chunk from here on
+    spans = sentence_spans(c.text)
+    if not any(b == end and heading_line(c, a, b) for a, b in spans):
         for a, b in [(a, b) for a, b in spans if b > end][:more]:
-            if heading_line(c, a - c.start, b - c.start):
+            if heading_line(c, a, b):
                 break
             end = b
-    return replace(sentence, end=end, text=c.text[sentence.start - c.start : end - c.start])
+    return replace(sentence, end=c.start + end, text=c.text[sentence.start - c.start : end])
 
 
 def citation(source: Source, sentence: Sentence) -> Citation:
