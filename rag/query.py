@@ -43,8 +43,8 @@ _FOLLOWS = (
     r"|provides|contain|contains|include|includes|cover|covers|govern|governs|governed|expire"
     r"|expires|end|ends|last|lasts|renew|renews|renewed|terminate|terminates|terminated|grant"
     r"|grants|mention|mentions|specify|specifies|limit|limits|apply|applies|signed|dated"
-    r"|executed|assigned|between|with|for|in|on|of|to|by|under|from|regarding|about|as|and|or"
-    r"|that|which|when|if"
+    r"|executed|assigned|between|with|without|for|in|on|of|to|by|under|from|regarding|about|as"
+    r"|and|or|that|which|when|if|unless|upon|after|before|within|during|at"
 )
 _EMBEDDED = re.compile(
     rf"\b(?:the|this|that|my|our|your)\s+(?:(?!(?:{LINKS})\b)[\w&.'-]+\s+){{1,5}}"

@@ -41,6 +41,12 @@ def asked_about(asked: str) -> set[str]:
     return set() if m is None else stems(_WHERE.sub("", m.group("thing"))) - stems(_GENERIC)
 
 
+def matter(asked: str) -> set[str]:
+    """What a question asks, stemmed, without a verdict's words or generic ones ("Can Sykes
+    terminate the agreement without cause?": sykes, terminate, cause)."""
+    return stems(asked) - stems(f"{VERDICT} {_GENERIC}")
+
+
 def sought(thing: set[str]) -> set[str]:
     """The words of what an existence question asks about (`asked_about`) that say what it
     is ("non-compete": "compete", "noncompete"; not "non")."""

@@ -785,6 +785,25 @@ def test_a_verdict_affirming_a_name_cites_a_passage_that_holds_it(
     assert not verdict(sykes, "Yes, this Agreement is made by Sykes's company [1].").abstained
 
 
+def test_a_verdict_that_restates_the_question_needs_a_passage_holding_what_it_asks(
+    tmp_path: Path, embedder: FakeEmbedder
+) -> None:
+    # "Yes" and the question's own words claim nothing a passage need hold besides what was
+    # asked: the preamble that names Sykes was close to it (0.51) and says nothing of ending
+    # the agreement.
+    preamble = (
+        "This Outsourcing Agreement is made by Sykes HealthPlan Services, Inc., a Florida "
+        "corporation, and HealthPlan Services, Inc."
+    )
+    clause = "Either party may terminate this Agreement without cause on ninety days notice."
+    question = "Can Sykes terminate this Agreement without cause?"
+    reply = "Yes, Sykes can terminate this Agreement without cause [1]."
+    for body, held in ((preamble, False), (clause, True)):
+        c = one_passage(tmp_path / str(held), embedder, "Sykes outsourcing agreement", body)
+        a = answerer(c, embedder, ScriptedGenerator(reply), sup=0.3).answer(question)
+        assert unsupported(a) is not held, a.text
+
+
 def test_words_most_passages_hold_support_no_claim(tmp_path: Path, embedder: FakeEmbedder) -> None:
     # Every clause of a contract says "Agreement" and many say "right": the governing-law
     # clause holds two of the three words of "There is an audit right in the agreement" and

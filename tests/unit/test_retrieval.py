@@ -98,6 +98,12 @@ def coll(tmp_path: Path, embedder: FakeEmbedder) -> Collection:
             "the Sykes outsourcing agreement",
             "Which state's law governs the agreement?",
         ),
+        # A kind followed by a preposition ends the name too; the party named before it stays.
+        (
+            "Can Sykes terminate the outsourcing agreement without cause?",
+            "the outsourcing agreement",
+            "Can Sykes terminate the agreement without cause?",
+        ),
         # A name a few words before the end of the question, the longest one there.
         ("When does the Acme lease expire?", "the Acme lease", "When does the lease expire?"),
         (
