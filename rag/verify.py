@@ -213,9 +213,11 @@ class _Reading:
         # Names a yes/no question asks about ("Is it governed by New York law?"): an answer that
         # affirms one cites a passage that holds it, not the preamble that names the parties.
         self.asking = names(asked) if self.verdict else set()
-        # What a yes/no question asks ("Can Sykes terminate the agreement without cause?":
-        # sykes, terminate, cause).
-        self.matter = matter(asked) if self.verdict else set()
+        # What a yes/no question asks of each source, beyond the source's header, which names
+        # the document ("Can Sykes terminate the agreement without cause?": sykes, terminate,
+        # cause; "Is the Galaxy S10 waterproof?" of the Galaxy S10 manual: waterproof).
+        asks = matter(asked) if self.verdict else set()
+        self.asks = {src.n: asks - porter_stems(header(src)) for src in sources}
         self.holds = {src.n: words(f"{header(src)} {src.text}") for src in sources}
         # Shared words count by how rare they are in the collection: "There is an audit right
         # in the agreement" shares "right" and "agreement" with a governing-law clause ("...
@@ -245,11 +247,13 @@ class _Reading:
         # An absence no passage can show; the embedder found "12.1 Termination ... shall not
         # affect any rights accrued" close to it.
         denies = bool(self.sought) and ABSENCE.search(text) is not None
-        # "Yes, Sykes can terminate the agreement without cause [1]." says nothing but the
-        # question and "yes": only a passage that holds most of what was asked supports it (the
-        # embedder found the preamble that names Sykes close to it, 0.51).
-        # (An existence question's verdict has its own check, `exists`.)
-        restates = bool(self.matter) and not self.sought and not denial and not novel
+        # "Yes, Sykes can terminate the agreement without cause [1]." and "Galaxy S10 is not
+        # waterproof [1]." say nothing but the question and a verdict: only a passage that
+        # holds most of what was asked supports them (the embedder found the preamble that
+        # names Sykes close to the one, 0.51, and a list of the models' names to the other).
+        # (An existence question's verdicts have their own checks, `exists` and `denies`.)
+        restates = self.verdict and not self.sought and not novel
+        asks = self.asks
         return [
             # A heading supports no statement (it may a verdict: CUAD's "There is a non-solicit
             # clause" from the heading "Non-Solicitation"), and a passage no figure it does not
@@ -260,7 +264,7 @@ class _Reading:
             or affirms - self.holds[src.n]
             or (exists and not akin(self.sought, self.about[src.n]))
             or (denies and not (DENIAL.search(sent.text) and akin(self.sought, w) == self.sought))
-            or (restates and len(akin(self.matter, self.about[src.n])) * 2 < len(self.matter))
+            or (restates and len(akin(asks[src.n], self.said[src.n])) * 2 < len(asks[src.n]))
             # What the answer adds must mostly be in the passage it cites: the embedder finds
             # "The CEO of Samsung is Steve Jobs" close to '("Samsung")'.
             or len(novel & self.said[src.n]) * 2 < len(novel)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+from rag.lexical import porter_stems
 from rag.text import stems
 
 # A question a bare restatement answers: "Is there a cap on liability?" -> "There is a cap on
@@ -42,9 +43,10 @@ def asked_about(asked: str) -> set[str]:
 
 
 def matter(asked: str) -> set[str]:
-    """What a question asks, stemmed, without a verdict's words or generic ones ("Can Sykes
-    terminate the agreement without cause?": sykes, terminate, cause)."""
-    return stems(asked) - stems(f"{VERDICT} {_GENERIC}")
+    """What a question asks, as BM25 stems it (`porter_stems`: "laws" is "law"), without a
+    verdict's words or generic ones ("Can Sykes terminate the agreement without cause?":
+    "syke", "termin", "caus")."""
+    return {w for w in porter_stems(asked) if len(w) > 1} - porter_stems(f"{VERDICT} {_GENERIC}")
 
 
 def sought(thing: set[str]) -> set[str]:
@@ -53,7 +55,7 @@ def sought(thing: set[str]) -> set[str]:
     return {w for w in thing if len(w) > 3} or thing
 
 
-VERDICT = "yes cannot"  # words of a verdict, which no passage need hold
+VERDICT = "yes cannot possible able"  # words of a verdict, which no passage need hold
 # Not the digits of a name: "Galaxy S10", "PS4", "MP3".
 _FIGURE = re.compile(r"(?<!\w)\d+(?:[.,:/]\d+)*")
 # What numbers a list item or a clause at the start of a line ("1. ", "12.8. Counterparts",

@@ -776,13 +776,19 @@ def test_a_verdict_affirming_a_name_cites_a_passage_that_holds_it(
 
     ny = "Is this Agreement governed by New York law?"
     assert unsupported(verdict(ny, "Yes, this Agreement is governed by New York law [1]."))
-    # What the passage holds may be affirmed; a denial need not find the name it denies.
+    # What the passage holds may be affirmed.
     fl = "Is this Agreement made by a Florida corporation?"
     assert not verdict(fl, "Yes, this Agreement is made by a Florida corporation [1].").abstained
-    assert not verdict(ny, "No, this Agreement is not governed by New York law [1].").abstained
     # A possessive is the name: "Sykes's" is held by a passage that says "Sykes".
     sykes = "Is this Agreement made by Sykes's company?"
     assert not verdict(sykes, "Yes, this Agreement is made by Sykes's company [1].").abstained
+    # A denial need not find the name it denies, in a clause about what was asked; the
+    # preamble is not one.
+    no = "No, this Agreement is not governed by New York law [1]."
+    assert unsupported(verdict(ny, no))
+    law = "This Agreement is governed by the laws of the State of Florida."
+    c = one_passage(tmp_path / "law", embedder, "Sykes outsourcing agreement", law)
+    assert not verdict(ny, no).abstained
 
 
 def test_a_verdict_that_restates_the_question_needs_a_passage_holding_what_it_asks(
@@ -802,6 +808,23 @@ def test_a_verdict_that_restates_the_question_needs_a_passage_holding_what_it_as
         c = one_passage(tmp_path / str(held), embedder, "Sykes outsourcing agreement", body)
         a = answerer(c, embedder, ScriptedGenerator(reply), sup=0.3).answer(question)
         assert unsupported(a) is not held, a.text
+    # A denial too: a list of the models' names says nothing of water. The manual's name is
+    # in every header, so what is asked of it is "waterproof".
+    models = "Galaxy S10e\n\nGalaxy S10\n\nGalaxy S10+"
+    c = one_passage(tmp_path / "models", embedder, "Galaxy S10 manual", models)
+    reply = "Galaxy S10 is not waterproof [1]."
+    a = answerer(c, embedder, ScriptedGenerator(reply), sup=0.3).answer(
+        "Is the Galaxy S10 waterproof?"
+    )
+    assert unsupported(a), a.text
+    # "Is it possible to ..." asks what follows: "possible" is a verdict's word. (Here every
+    # other word asked is in the source's header.)
+    steps = "Add more contacts to a group, or remove contacts, in the Phone app."
+    title = "Add or remove group contacts"
+    c = one_passage(tmp_path / "groups", embedder, title, steps)
+    reply = "Yes, it is possible to add or remove contacts from groups [1]."
+    question = "Is it possible to add or remove contacts from groups?"
+    assert not answerer(c, embedder, ScriptedGenerator(reply), sup=0.3).answer(question).abstained
 
 
 def test_words_most_passages_hold_support_no_claim(tmp_path: Path, embedder: FakeEmbedder) -> None:
