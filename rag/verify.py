@@ -32,6 +32,7 @@ from rag.wording import (
     lead_in,
     matter,
     names,
+    negated,
     short,
     sought,
     words,
@@ -226,6 +227,7 @@ class _Reading:
         self.claimed = [porter_stems(text) for text, _ in claims]
         self.weight = verifier.idf(set().union(*self.claimed))
         self.porter_of = [porter_stems(s.text) for _, s in self.pool]
+        self.negated = [negated(s.text) for _, s in self.pool]
         # A passage given as context, too far from the question to answer it.
         self.floor = verifier.cited_relevance * bar
 
@@ -237,6 +239,10 @@ class _Reading:
         novel = self.claimed[i] - self.known
         stated = figures(text)
         denial = DENIAL.search(text) is not None
+        # What it affirms that a passage holds only with a "non": "Yes, the license allows
+        # sublicensing [1]." of "a non-exclusive, non-transferable and non-sublicensable
+        # license" (the embedder scored them 0.6).
+        plain = set() if denial else self.claimed[i] - negated(text)
         affirms = set() if denial else self.asking & words(text)
         # "Yes, there is an indemnification clause [1]" needs a passage about indemnity: the
         # embedder finds any contract sentence close to it ("This writing constitutes the
@@ -265,13 +271,20 @@ class _Reading:
             or (exists and not akin(self.sought, self.about[src.n]))
             or (denies and not (DENIAL.search(sent.text) and akin(self.sought, w) == self.sought))
             or (restates and len(akin(asks[src.n], self.said[src.n])) * 2 < len(asks[src.n]))
+            or plain & non
             # What the answer adds must mostly be in the passage it cites: the embedder finds
             # "The CEO of Samsung is Steve Jobs" close to '("Samsung")'.
             or len(novel & self.said[src.n]) * 2 < len(novel)
             or src.relevance < self.floor
             else max(weighted_overlap(self.claimed[i], p, self.weight), float(d))
-            for (src, sent), d, heading, w, p in zip(
-                self.pool, self.dense[i], self.headings, self.words_of, self.porter_of, strict=True
+            for (src, sent), d, heading, w, p, non in zip(
+                self.pool,
+                self.dense[i],
+                self.headings,
+                self.words_of,
+                self.porter_of,
+                self.negated,
+                strict=True,
             )
         ]
 

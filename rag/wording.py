@@ -184,6 +184,19 @@ ABSENCE = re.compile(
 DENIAL = re.compile(r"\b(?:no|not|never|cannot|none|neither|nor)\b|n't\b", re.IGNORECASE)
 
 
+# "non-sublicensable", "non-exclusive", "non transferable": what a thing is not. (Not a
+# clause's name: a "non-solicitation" clause prevents solicitation.)
+_NON = re.compile(r"\bnon[-\s]+(\w+(?:able|ible|ive))\b", re.IGNORECASE)
+
+
+def negated(text: str) -> set[str]:
+    """The words (as BM25 stems them) that `text` holds only negated by a "non": of "a
+    non-exclusive, non-sublicensable license", "exclus" and "sublicens"; not "solicit" of
+    "Non-Solicitation"."""
+    non = porter_stems(" ".join(_NON.findall(text)))
+    return non - porter_stems(_NON.sub(" ", text))
+
+
 def names(text: str) -> set[str]:
     """The capitalised words of a text that do not open a sentence ("New", "York", "Florida"),
     lowercased; "I" aside."""

@@ -18,7 +18,7 @@ from rag.routing import DocumentRouter
 from rag.store import Collection, Store
 from rag.types import Chunk, Hit
 from rag.verify import once
-from rag.wording import ABSENCE, dates, figures, lead_in
+from rag.wording import ABSENCE, dates, figures, lead_in, negated
 from tests.unit.fakes import FakeEmbedder
 from tests.unit.test_store import make_doc, write
 
@@ -825,6 +825,29 @@ def test_a_verdict_that_restates_the_question_needs_a_passage_holding_what_it_as
     reply = "Yes, it is possible to add or remove contacts from groups [1]."
     question = "Is it possible to add or remove contacts from groups?"
     assert not answerer(c, embedder, ScriptedGenerator(reply), sup=0.3).answer(question).abstained
+
+
+def test_what_a_passage_says_a_thing_is_not_supports_no_claim_that_it_is(
+    tmp_path: Path, embedder: FakeEmbedder
+) -> None:
+    # The Morgan Stanley trademark license: "Yes, the license allows sublicensing [1]." was
+    # cited to its grant of a "non-sublicensable license" (support 0.6).
+    grant = (
+        "Licensor hereby grants to Licensee a non-exclusive, non-transferable, and "
+        "non-sublicensable license for the use of the Brand."
+    )
+    c = one_passage(tmp_path, embedder, "Trademark license agreement", grant)
+    question = "Is the license transferable?"
+
+    def verdict(reply: str) -> Answer:
+        return answerer(c, embedder, ScriptedGenerator(reply), sup=0.3).answer(question)
+
+    assert unsupported(verdict("Yes, the license is transferable and exclusive [1]."))
+    assert not verdict("No, the license is non-transferable and non-exclusive [1].").abstained
+    assert not verdict("The license is not transferable [1].").abstained
+    # A clause's name is no "non" of what it is about: a non-solicitation clause prevents
+    # solicitation.
+    assert negated("10. NON-SOLICITATION OF PERSONNEL") == set()
 
 
 def test_words_most_passages_hold_support_no_claim(tmp_path: Path, embedder: FakeEmbedder) -> None:
