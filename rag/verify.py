@@ -214,10 +214,14 @@ class _Reading:
         # Names a yes/no question asks about ("Is it governed by New York law?"): an answer that
         # affirms one cites a passage that holds it, not the preamble that names the parties.
         self.asking = names(asked) if self.verdict else set()
-        # What a yes/no question asks of each source, beyond the source's header, which names
-        # the document ("Can Sykes terminate the agreement without cause?": sykes, terminate,
-        # cause; "Is the Galaxy S10 waterproof?" of the Galaxy S10 manual: waterproof).
-        asks = matter(asked) if self.verdict else set()
+        # What a yes/no question asks of each source, beyond the names it holds (`asking` checks
+        # an affirmation's; a denial's need not be there) and the source's header, which names
+        # the document: "Is the Morgan Stanley trademark license exclusive?" asks "exclusive"
+        # (the notices clause giving both parties' addresses supported "The Morgan Stanley
+        # trademark license is exclusive [1]." at 0.60); "Can Sykes terminate the agreement
+        # without cause?", "terminate" and "cause"; "Is the Galaxy S10 waterproof?" of the
+        # Galaxy S10 manual, "waterproof".
+        asks = matter(asked) - porter_stems(" ".join(self.asking)) if self.verdict else set()
         self.asks = {src.n: asks - porter_stems(header(src)) for src in sources}
         self.holds = {src.n: words(f"{header(src)} {src.text}") for src in sources}
         # Shared words count by how rare they are in the collection: "There is an audit right
@@ -259,7 +263,12 @@ class _Reading:
         # names Sykes close to the one, 0.51, and a list of the models' names to the other).
         # (An existence question's verdicts have their own checks, `exists` and `denies`.)
         restates = self.verdict and not self.sought and not novel
-        asks = self.asks
+        # Half is not most: "Is the Morgan Stanley trademark license exclusive?" and the
+        # signature block "[Signature Page to Trademark License Agreement]".
+        lacking = {
+            n: bool(need) and 2 * len(akin(need, self.said[n])) <= len(need)
+            for n, need in self.asks.items()
+        }
         return [
             # A heading supports no statement (it may a verdict: CUAD's "There is a non-solicit
             # clause" from the heading "Non-Solicitation"), and a passage no figure it does not
@@ -267,10 +276,10 @@ class _Reading:
             0.0
             if (heading and (novel or (self.verdict and not (mine & w) - self.titled[src.n])))
             or stated - self.held[src.n]
-            or affirms - self.holds[src.n]
+            or affirms - akin(affirms, self.holds[src.n])
             or (exists and not akin(self.sought, self.about[src.n]))
             or (denies and not (DENIAL.search(sent.text) and akin(self.sought, w) == self.sought))
-            or (restates and len(akin(asks[src.n], self.said[src.n])) * 2 < len(asks[src.n]))
+            or (restates and lacking[src.n])
             or plain & non
             # What the answer adds must mostly be in the passage it cites: the embedder finds
             # "The CEO of Samsung is Steve Jobs" close to '("Samsung")'.

@@ -780,8 +780,8 @@ def test_a_verdict_affirming_a_name_cites_a_passage_that_holds_it(
     fl = "Is this Agreement made by a Florida corporation?"
     assert not verdict(fl, "Yes, this Agreement is made by a Florida corporation [1].").abstained
     # A possessive is the name: "Sykes's" is held by a passage that says "Sykes".
-    sykes = "Is this Agreement made by Sykes's company?"
-    assert not verdict(sykes, "Yes, this Agreement is made by Sykes's company [1].").abstained
+    sykes = "Is this Agreement made by Sykes's corporation?"
+    assert not verdict(sykes, "Yes, this Agreement is made by Sykes's corporation [1].").abstained
     # A denial need not find the name it denies, in a clause about what was asked; the
     # preamble is not one.
     no = "No, this Agreement is not governed by New York law [1]."
@@ -808,6 +808,16 @@ def test_a_verdict_that_restates_the_question_needs_a_passage_holding_what_it_as
         c = one_passage(tmp_path / str(held), embedder, "Sykes outsourcing agreement", body)
         a = answerer(c, embedder, ScriptedGenerator(reply), sup=0.3).answer(question)
         assert unsupported(a) is not held, a.text
+    # Half of what was asked is not most: the signature page names the parties and the
+    # license, and says nothing of exclusivity.
+    signed = (
+        "MORGAN STANLEY DIRECT LENDING FUND a Delaware corporation By: Name: Title: "
+        "[Signature Page to Trademark License Agreement]"
+    )
+    c = one_passage(tmp_path / "signed", embedder, "Morgan Stanley brand license", signed)
+    reply = "The Morgan Stanley trademark license is exclusive [1]."
+    question = "Is the Morgan Stanley trademark license exclusive?"
+    assert unsupported(answerer(c, embedder, ScriptedGenerator(reply), sup=0.3).answer(question))
     # A denial too: a list of the models' names says nothing of water. The manual's name is
     # in every header, so what is asked of it is "waterproof".
     models = "Galaxy S10e\n\nGalaxy S10\n\nGalaxy S10+"
