@@ -792,8 +792,11 @@ def test_a_verdict_affirming_a_name_cites_a_passage_that_holds_it(
     # A name is held by a word of its root: "Israeli" by "Israel" (the ReWalk agreement).
     law = "This agreement will be governed by the laws of the State of Israel."
     c = one_passage(tmp_path / "israel", embedder, "Strategic alliance agreement", law)
-    il = "Is the agreement governed by Israeli law?"
-    assert not verdict(il, "Yes, the agreement is governed by Israeli law [1].").abstained
+    reply = ScriptedGenerator("Yes, the agreement is governed by Israeli law [1].")
+    il = answerer(c, embedder, reply, sup=0.3, rel=-1.0).answer(
+        "Is the agreement governed by Israeli law?"
+    )
+    assert not il.abstained, il.reason
 
 
 def test_a_verdict_that_restates_the_question_needs_a_passage_holding_what_it_asks(
