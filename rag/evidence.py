@@ -19,6 +19,7 @@ import numpy as np
 
 from rag.embedder import Embedder
 from rag.generator import Message
+from rag.query import NAMES_THE_PARTIES, PARTIES
 from rag.text import overlap, sentence_spans
 from rag.types import Chunk, Hit
 
@@ -115,12 +116,19 @@ class EvidenceSelector:
         if not flat:
             return []
         dense = self._vectors([s.text for s in flat]) @ qvec
+        # "Who are the parties to the agreement?" shares its words with every recital that says
+        # "parties" ("WHEREAS, Co-Host and NAI are parties to an Electronic Software Distribution
+        # Agreement"); the sentence that names them says "by and between". Asked of each of the
+        # 13 sample contracts, extract mode quoted that sentence for 3 before, 10 after (bonus
+        # 0.3: 7; "the parties agree as follows:" scored 0.93 against its 0.51).
+        parties = PARTIES.search(question) is not None
         scored: list[list[Sentence]] = []
         i = 0
         for spans in per_hit:
             row = []
             for s in spans:
                 score = float(dense[i]) + 0.3 * overlap(question, s.text)
+                score += 0.5 * (parties and NAMES_THE_PARTIES.search(s.text) is not None)
                 row.append(Sentence(s.start, s.end, s.text, score))
                 i += 1
             scored.append(row)

@@ -75,6 +75,21 @@ ABOUT_THE_DOCUMENT = re.compile(
 )
 
 
+# Of those, the questions that ask who the parties are; and the sentence that names them: "This
+# Agreement is made by and between X, a Delaware corporation, and Y", "SERVICING AGREEMENT
+# between X, as Owner and Y, as Servicer", "Parties (1) X ... (2) Y".
+PARTIES = re.compile(
+    r"\b(?:who\s+(?:are|were)\s+(?:the\s+)?(?:parties|signatories|contracting)"
+    r"|(?:what|which)\s+(?:are|were)\s+the\s+(?:names\s+of\s+the\s+)?parties\b"
+    r"|(?:name|list|identify)\s+the\s+parties|between\s+whom\b)",
+    re.IGNORECASE,
+)
+NAMES_THE_PARTIES = re.compile(
+    r"\b(?:between|among)\b(?!\s+(?:the|its|their)\s+parties\b)|\bparties\W*\(1\)",
+    re.IGNORECASE,
+)
+
+
 def _embedded(text: str) -> re.Match[str] | None:
     for e in _EMBEDDED.finditer(text):
         near_end = len(re.findall(r"[\w'-]+", text[e.end() :])) <= 3

@@ -12,6 +12,7 @@ import pytest
 from rag.answer import Answer, Answerer, answer_json
 from rag.evidence import ABSTAIN, SYSTEM, EvidenceSelector, how_to, messages
 from rag.generator import Message, RepetitionGuard
+from rag.query import NAMES_THE_PARTIES
 from rag.quotes import AnswerSentence
 from rag.retrieval import Searcher, make_retrievers
 from rag.routing import DocumentRouter
@@ -866,6 +867,33 @@ def test_what_a_passage_says_a_thing_is_not_supports_no_claim_that_it_is(
     # A clause's name is no "non" of what it is about: a non-solicitation clause prevents
     # solicitation.
     assert negated("10. NON-SOLICITATION OF PERSONNEL") == set()
+
+
+def test_who_the_parties_are_is_answered_by_the_sentence_that_names_them(
+    tmp_path: Path, embedder: FakeEmbedder
+) -> None:
+    # Every recital that says "parties" shares more words with the question than the preamble
+    # that names them ("made by and between ..."): 10 of the 13 sample contracts answered
+    # "Who are the parties to ...?" with a recital, "the parties agree as follows:", or nothing.
+    preamble = (
+        "This Co-Hosting Agreement is made by and between Networks Associates, Inc. and "
+        'Software.net Corporation (the "parties").'
+    )
+    recitals = (
+        "WHEREAS, Co-Host and NAI are parties to an Electronic Software Distribution "
+        "Agreement. Accordingly, the parties agree as follows:"
+    )
+    ownership = "As between the parties, the Licensor is the sole owner of all rights to the Brand."
+    c = Store(tmp_path).open_or_create("c", embedder.model_id, embedder.dim)
+    write(
+        c,
+        embedder,
+        [make_doc("/d/cohost.txt", "Co-hosting agreement", [preamble, recitals, ownership])],
+    )
+    question = "Who are the parties to the agreement?"
+    a = answerer(c, embedder, None, rel=-1.0).answer(question, mode="extract")
+    assert a.text.startswith(preamble), a.text
+    assert NAMES_THE_PARTIES.search(preamble) and not NAMES_THE_PARTIES.search(ownership)
 
 
 def test_words_most_passages_hold_support_no_claim(tmp_path: Path, embedder: FakeEmbedder) -> None:
