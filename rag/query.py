@@ -9,11 +9,13 @@ agreement?"), and `rag.routing` looks the reference up among the collection's do
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
 from rag.text import content_words
+from rag.wording import dates
 
 # "Consider the <agreement> between <A> ("Licensor"); <B> ("Licensee"); <question>"
 # (LegalBench-RAG's wording: the reference runs to the last semicolon), and the everyday
@@ -58,36 +60,53 @@ _EMBEDDED = re.compile(
 # the parties to the agreement?" ranks every clause that says "Party" above the preamble that
 # names them. None of the 461 public CUAD, S10 and TV questions reads so ("What is the
 # expiration date of this contract?" does not).
-ABOUT_THE_DOCUMENT = re.compile(
-    r"\b(?:who\s+(?:are|were|is|was)\s+(?:the\s+)?(?:parties|party|signator(?:y|ies)|contracting)"
+_PARTIES = (
+    r"who\s+(?:are|were|is|was)\s+(?:the\s+)?(?:parties|party|signator(?:y|ies)|contracting)"
     r"|(?:what|which)\s+(?:are|were)\s+the\s+(?:names\s+of\s+the\s+)?parties(?!')\b"
     r"(?!\s+(?!to\b|of\b|in\b|involved\b|named\b)\w)"
     r"|(?:name|list|identify)\s+the\s+parties"
-    r"|who\s+(?:signed|executed|entered\s+into|made)\b"
     r"|between\s+whom\b"
-    r"|when\s+(?:was|were|is|did)\b[^?]*\b(?:signed|sign|dated|executed|execute|entered\s+into"
+)
+_DATED = (
+    r"when\s+(?:was|were|is|did)\b[^?]*\b(?:signed|sign|dated|executed|execute|entered\s+into"
     r"|enter\s+into|made|concluded)\b"
     r"|(?:what|which)\s+is\s+the\s+(?:effective\s+|execution\s+|signing\s+)?date\s+of\s+"
     r"(?:the|this)\b"
     r"|what\s+is\s+the\s+(?:agreement|contract)(?:'s)?\s+(?:effective\s+)?date"
-    r"|when\s+(?:does|did)\b[^?]*\b(?:take|took|become|became|come|came)\s+(?:into\s+)?effect)",
-    re.IGNORECASE,
+    r"|when\s+(?:does|did)\b[^?]*\b(?:take|took|become|became|come|came)\s+(?:into\s+)?effect"
+)
+ABOUT_THE_DOCUMENT = re.compile(
+    rf"\b(?:{_PARTIES}|who\s+(?:signed|executed|entered\s+into|made)\b|{_DATED})", re.IGNORECASE
 )
 
 
-# Of those, the questions that ask who the parties are; and the sentence that names them: "This
+# Of those, the questions that ask who the parties are, and the sentence that names them: "This
 # Agreement is made by and between X, a Delaware corporation, and Y", "SERVICING AGREEMENT
-# between X, as Owner and Y, as Servicer", "Parties (1) X ... (2) Y".
-PARTIES = re.compile(
-    r"\b(?:who\s+(?:are|were)\s+(?:the\s+)?(?:parties|signatories|contracting)"
-    r"|(?:what|which)\s+(?:are|were)\s+the\s+(?:names\s+of\s+the\s+)?parties\b"
-    r"|(?:name|list|identify)\s+the\s+parties|between\s+whom\b)",
-    re.IGNORECASE,
-)
-NAMES_THE_PARTIES = re.compile(
+# between X, as Owner and Y, as Servicer", "Parties (1) X ... (2) Y" ("as between the parties"
+# names nobody); and those that ask when it was made or took effect, and the sentence that
+# dates it: "made and entered into as of May 31, 1999", "Dated as of April 8, 2020" (not
+# "commencing as of May 31, 1999 and concluding May 31, 2000").
+_ASKS_PARTIES = re.compile(rf"\b(?:{_PARTIES})", re.IGNORECASE)
+_ASKS_DATE = re.compile(rf"\b(?:{_DATED})", re.IGNORECASE)
+_NAMES_THE_PARTIES = re.compile(
     r"\b(?:between|among)\b(?!\s+(?:the|its|their)\s+parties\b)|\bparties\W*\(1\)",
     re.IGNORECASE,
 )
+_DATES_IT = re.compile(
+    r"\b(?:(?:made|entered\s+into|executed|signed|dated|effective)\s+(?:as\s+)?(?:of|on)"
+    r"|dated)\b",
+    re.IGNORECASE,
+)
+
+
+def opening_answer(question: str) -> Callable[[str], bool] | None:
+    """For a question about the document itself (its parties, its date), whether a sentence is
+    the one of its opening that answers it; None for any other question."""
+    if _ASKS_PARTIES.search(question):
+        return lambda sentence: _NAMES_THE_PARTIES.search(sentence) is not None
+    if _ASKS_DATE.search(question):
+        return lambda sentence: _DATES_IT.search(sentence) is not None and bool(dates(sentence))
+    return None
 
 
 def _embedded(text: str) -> re.Match[str] | None:

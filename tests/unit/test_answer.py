@@ -12,7 +12,7 @@ import pytest
 from rag.answer import Answer, Answerer, answer_json
 from rag.evidence import ABSTAIN, SYSTEM, EvidenceSelector, how_to, messages
 from rag.generator import Message, RepetitionGuard
-from rag.query import NAMES_THE_PARTIES
+from rag.query import opening_answer
 from rag.quotes import AnswerSentence
 from rag.retrieval import Searcher, make_retrievers
 from rag.routing import DocumentRouter
@@ -869,7 +869,7 @@ def test_what_a_passage_says_a_thing_is_not_supports_no_claim_that_it_is(
     assert negated("10. NON-SOLICITATION OF PERSONNEL") == set()
 
 
-def test_who_the_parties_are_is_answered_by_the_sentence_that_names_them(
+def test_who_the_parties_are_and_when_it_was_made_are_answered_by_the_opening_sentence_that_says_so(
     tmp_path: Path, embedder: FakeEmbedder
 ) -> None:
     # Every recital that says "parties" shares more words with the question than the preamble
@@ -893,7 +893,27 @@ def test_who_the_parties_are_is_answered_by_the_sentence_that_names_them(
     question = "Who are the parties to the agreement?"
     a = answerer(c, embedder, None, rel=-1.0).answer(question, mode="extract")
     assert a.text.startswith(preamble), a.text
-    assert NAMES_THE_PARTIES.search(preamble) and not NAMES_THE_PARTIES.search(ownership)
+    names = opening_answer(question)
+    assert names is not None and names(preamble) and not names(ownership)
+    # Likewise the sentence that dates the agreement, not the one that dates its term ("What is
+    # the effective date of the Warning Management endorsement agreement?" got the term's end,
+    # "May 31, 2000").
+    made = (
+        'This Endorsement Agreement (the "Agreement") is made and entered into as of May 31, '
+        "1999, by Famous Fixins, Inc. and Pey Dirt, Inc."
+    )
+    term = (
+        'As used herein, "Contract Period" shall mean the period of time of the Agreement '
+        "commencing as of May 31, 1999 and concluding May 31, 2000."
+    )
+    c = Store(tmp_path / "dated").open_or_create("c", embedder.model_id, embedder.dim)
+    write(c, embedder, [make_doc("/d/endorse.txt", "Endorsement agreement", [term, made])])
+    question = "What is the effective date of the agreement?"
+    a = answerer(c, embedder, None, rel=-1.0).answer(question, mode="extract")
+    assert a.text.startswith(made), a.text
+    dates_it = opening_answer(question)
+    assert dates_it is not None and dates_it(made) and not dates_it(term)
+    assert opening_answer("What is the expiration date of this contract?") is None
 
 
 def test_words_most_passages_hold_support_no_claim(tmp_path: Path, embedder: FakeEmbedder) -> None:
