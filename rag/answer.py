@@ -17,6 +17,7 @@ from rag.embedder import Embedder
 from rag.errors import QuestionTooLong
 from rag.evidence import ABSTAIN, EvidenceSelector, Sentence, Source, header, how_to, messages
 from rag.generator import Generator
+from rag.query import asks_date
 from rag.quotes import AnswerSentence, citation, citation_json, is_heading, onward, whole
 from rag.retrieval import Searcher
 from rag.text import stems
@@ -26,6 +27,7 @@ from rag.wording import (
     YES_NO,
     akin,
     asked_about,
+    dates,
     lead_in,
     names,
     short,
@@ -260,6 +262,7 @@ class Answerer:
         wanted = sought(asked_about(asked))
 
         steps = how_to(asked)
+        dated = asks_date(asked)
 
         def best(s: Source) -> Sentence:
             known = stems(header(s))
@@ -302,6 +305,8 @@ class Answerer:
             and not SIGNATURE.search(sent.text)
             and not lead_in(sent.text)  # a how-to quote's steps run on after it
             and asking <= words(f"{header(src)} {src.hit.chunk.text}")
+            # Asked when the agreement was made, a sentence without a date is no answer.
+            and (bool(dates(sent.text)) or not dated)
         ]
         timings["total_s"] = time.perf_counter() - t0
         text = " ".join(f"{s.text} [{s.citations[0].n}]" for s in sentences)

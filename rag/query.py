@@ -99,12 +99,17 @@ _DATES_IT = re.compile(
 )
 
 
+def asks_date(question: str) -> bool:
+    """The question asks when the document was made or took effect."""
+    return _ASKS_DATE.search(question) is not None
+
+
 def opening_answer(question: str) -> Callable[[str], bool] | None:
     """For a question about the document itself (its parties, its date), whether a sentence is
     the one of its opening that answers it; None for any other question."""
     if _ASKS_PARTIES.search(question):
         return lambda sentence: _NAMES_THE_PARTIES.search(sentence) is not None
-    if _ASKS_DATE.search(question):
+    if asks_date(question):
         return lambda sentence: _DATES_IT.search(sentence) is not None and bool(dates(sentence))
     return None
 

@@ -18,6 +18,7 @@ import numpy as np
 from rag.embedder import Embedder
 from rag.evidence import EXAMPLE, Sentence, Source, header, how_to
 from rag.lexical import porter_stems, weighted_overlap
+from rag.query import asks_date
 from rag.quotes import AnswerSentence, citation, headings, is_heading, quoted, whole
 from rag.reply import cited, echoed, echoes, marked, split_answer
 from rag.text import stems
@@ -28,6 +29,7 @@ from rag.wording import (
     YES_NO,
     akin,
     asked_about,
+    dates,
     figures,
     lead_in,
     matter,
@@ -232,6 +234,10 @@ class _Reading:
         self.weight = verifier.idf(set().union(*self.claimed))
         self.porter_of = [porter_stems(s.text) for _, s in self.pool]
         self.negated = [negated(s.text) for _, s in self.pool]
+        # Asked when the agreement was made, a sentence that states no date does not answer,
+        # whatever passage it copies ("(c) Documentation means ...", the Sparkling Spring
+        # license, whose opening dates nothing).
+        self.dated = asks_date(asked)
         # A passage given as context, too far from the question to answer it.
         self.floor = verifier.cited_relevance * bar
 
@@ -281,6 +287,7 @@ class _Reading:
             or (denies and not (DENIAL.search(sent.text) and akin(self.sought, w) == self.sought))
             or (restates and lacking[src.n])
             or plain & non
+            or (self.dated and not dates(text))
             # What the answer adds must mostly be in the passage it cites: the embedder finds
             # "The CEO of Samsung is Steve Jobs" close to '("Samsung")'.
             or len(novel & self.said[src.n]) * 2 < len(novel)

@@ -914,6 +914,13 @@ def test_who_the_parties_are_and_when_it_was_made_are_answered_by_the_opening_se
     dates_it = opening_answer(question)
     assert dates_it is not None and dates_it(made) and not dates_it(term)
     assert opening_answer("What is the expiration date of this contract?") is None
+    # Where the opening dates nothing, a sentence without a date does not answer it, quoted or
+    # copied (the Sparkling Spring license: "(c) Documentation means ...").
+    undated = "Documentation means the documentation related to use of the Software."
+    c = one_passage(tmp_path / "undated", embedder, "Software license agreement", undated)
+    assert answerer(c, embedder, None, rel=-1.0).answer(question, mode="extract").abstained
+    copy = ScriptedGenerator(f"{undated} [1]")
+    assert unsupported(answerer(c, embedder, copy, rel=-1.0).answer(question))
 
 
 def test_words_most_passages_hold_support_no_claim(tmp_path: Path, embedder: FakeEmbedder) -> None:
