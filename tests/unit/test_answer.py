@@ -923,6 +923,30 @@ def test_who_the_parties_are_and_when_it_was_made_are_answered_by_the_opening_se
     assert unsupported(answerer(c, embedder, copy, rel=-1.0).answer(question))
 
 
+def test_a_copy_of_a_context_sentence_gives_way_to_the_sentence_the_source_was_chosen_for(
+    tmp_path: Path, embedder: FakeEmbedder
+) -> None:
+    # A source is its best sentence with a neighbour each side; the model copied the first
+    # (the Beyond.com co-hosting agreement, asked which law governs it).
+    assign = (
+        "Neither party may assign this Agreement without the other's prior written approval, "
+        "except by operation of law."
+    )
+    law = "This Agreement will be governed by the laws of the State of California."
+    body = f"{assign} {law} Each party consents to the courts of Santa Clara County."
+    c = one_passage(tmp_path, embedder, "Co-hosting agreement", body)
+    question = "Which state's laws govern the Agreement?"
+    for reply, said in ((f"{assign} [1]", law), (f"{law} [1]", law)):
+        a = answerer(c, embedder, ScriptedGenerator(reply), rel=-1.0).answer(question)
+        assert a.text == f"{said} [1]", a.text
+    # What the model says in its own words stays (here: the assignment clause, asked about).
+    own = "Neither party may assign it without approval [1]."
+    a = answerer(c, embedder, ScriptedGenerator(own), rel=-1.0).answer(
+        "May a party assign the Agreement without approval?"
+    )
+    assert a.text == own.replace(" [1].", ". [1]"), a.text
+
+
 def test_words_most_passages_hold_support_no_claim(tmp_path: Path, embedder: FakeEmbedder) -> None:
     # Every clause of a contract says "Agreement" and many say "right": the governing-law
     # clause holds two of the three words of "There is an audit right in the agreement" and
