@@ -11,7 +11,7 @@ names a source (a copied heading, a bare "No [1].") points at it, for `rag.answe
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -19,9 +19,17 @@ from rag.embedder import Embedder
 from rag.evidence import EXAMPLE, Sentence, Source, header, how_to
 from rag.lexical import porter_stems, weighted_overlap
 from rag.query import asks_date
-from rag.quotes import AnswerSentence, citation, headings, is_heading, onward, quoted, whole
+from rag.quotes import (
+    AnswerSentence,
+    citation,
+    headings,
+    instead_of_context,
+    is_heading,
+    quoted,
+    whole,
+)
 from rag.reply import cited, echoed, echoes, marked, split_answer
-from rag.text import overlap, stems
+from rag.text import stems
 from rag.wording import (
     ABSENCE,
     DENIAL,
@@ -135,7 +143,7 @@ class Verifier:
                     pointers += [c.n for c in sentence.citations]
                     continue
                 sentence = restated
-            kept = once(kept, _instead_of_context(sentence, by_n, how_to(asked)))
+            kept = once(kept, instead_of_context(sentence, by_n, how_to(asked)))
         return Checked(kept, dropped, errors, pointers, named)
 
     def _support(
@@ -322,40 +330,6 @@ class _Reading:
 
         src, s = max(within, key=lambda x: (clause(*x), x[1].score))
         return AnswerSentence(text, (citation(src, whole(src, s)),), s.score, True)
-
-
-def _instead_of_context(
-    sentence: AnswerSentence, by_n: Mapping[int, Source], steps: bool
-) -> AnswerSentence:
-    """A copy of a sentence its source gave as context, much farther from the question than the
-    sentence the source was chosen for, gives way to that sentence, quoted.
-
-    A source is its best sentence with a neighbour each side, and the 0.5B model often copies
-    the first one: "Which law governs the Beyond.com co-hosting agreement?" got "Neither party
-    may assign this Agreement without the other's prior written approval, except by operation
-    of law ... [1]." (question score 0.75) from a source chosen for "(e) This Agreement will be
-    governed and interpreted according to the laws of the State of California ..." (0.88).
-    Replayed on the model outputs of `bench/answers.sh` (margin 0.1 / 0.15 / 0.25 / 0.35, the
-    best sentence alone): token F1 S10 0.447 -> 0.460 / 0.460 / 0.466 / 0.464, TV 0.331 ->
-    0.336 / 0.336 / 0.334 / 0.331; TV citation precision 0.577 -> 0.597 / 0.597 / 0.589 /
-    0.587; CUAD unchanged. At 0.1, a how-to answer's quote running on through the steps
-    (`onward`) as a restated one does: S10 0.480, TV 0.345 (S10 7 answers better, none worse;
-    TV 8 better, 2 worse).
-    """
-    (c,) = sentence.citations
-    src = by_n[c.n]
-    copied = [s for s in src.sentences if s.start < c.end and c.start < s.end]
-    if not copied or max(s.score for s in copied) >= src.relevance - _CONTEXT_MARGIN:
-        return sentence
-    if overlap(sentence.text, c.quote) < 0.9 or overlap(c.quote, sentence.text) < 0.8:
-        return sentence  # it says something of its own
-    best = whole(src, next(s for s in src.sentences if s.score == src.relevance))
-    q = citation(src, onward(src, best) if steps else best)
-    text = " ".join(q.quote.split())
-    return replace(sentence, text=text, citations=(q,), support=1.0, verbatim=True)
-
-
-_CONTEXT_MARGIN = 0.1
 
 
 def once(kept: list[AnswerSentence], new: AnswerSentence) -> list[AnswerSentence]:
