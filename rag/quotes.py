@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 
 from rag.evidence import Sentence, Source, heading_line
 from rag.text import overlap, sentence_spans, stems, whole_sentence
+from rag.wording import short
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,11 +136,17 @@ def instead_of_context(
     (c,) = sentence.citations
     src = by_n[c.n]
     copied = [s for s in src.sentences if s.start < c.end and c.start < s.end]
-    if not copied or max(s.score for s in copied) >= src.relevance - margin:
+    # Not for a heading or a label: "Bixby" is closest to "What is Bixby?", and the model
+    # rightly copied "Bixby is a virtual assistant that learns, evolves, and adapts to you."
+    said = [s for s in src.sentences if not is_heading(src, s) and not short(s.text)]
+    if not copied or not said:
+        return sentence
+    best = max(said, key=lambda s: s.score)
+    if max(s.score for s in copied) >= best.score - margin:
         return sentence
     if overlap(sentence.text, c.quote) < 0.9 or overlap(c.quote, sentence.text) < 0.8:
         return sentence  # it says something of its own
-    best = whole(src, next(s for s in src.sentences if s.score == src.relevance))
+    best = whole(src, best)
     q = citation(src, onward(src, best) if steps else best)
     text = " ".join(q.quote.split())
     return replace(sentence, text=text, citations=(q,), support=1.0, verbatim=True)

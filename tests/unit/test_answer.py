@@ -939,6 +939,15 @@ def test_a_copy_of_a_context_sentence_gives_way_to_the_sentence_the_source_was_c
     for reply, said in ((f"{assign} [1]", law), (f"{law} [1]", law)):
         a = answerer(c, embedder, ScriptedGenerator(reply), rel=-1.0).answer(question)
         assert a.text == f"{said} [1]", a.text
+    # A heading closest to the question is no sentence to quote instead ("What is Bixby?" and
+    # the heading "Bixby" over "Bixby is a virtual assistant that ...").
+    said = "It learns, evolves, and adapts to you."
+    body = f"Meet Bixby the virtual assistant\n\n{said}"
+    c2 = one_passage(tmp_path / "bixby", embedder, "Galaxy S10 manual", body)
+    a = answerer(c2, embedder, ScriptedGenerator(f"{said} [1]"), rel=-1.0).answer(
+        "What is the Bixby virtual assistant?"
+    )
+    assert a.text == f"{said} [1]", a.text
     # What the model says in its own words stays (here: the assignment clause, asked about).
     own = "Neither party may assign it without approval [1]."
     a = answerer(c, embedder, ScriptedGenerator(own), rel=-1.0).answer(
