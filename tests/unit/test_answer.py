@@ -948,6 +948,14 @@ def test_a_copy_of_a_context_sentence_gives_way_to_the_sentence_the_source_was_c
         "What is the Bixby virtual assistant?"
     )
     assert a.text == f"{said} [1]", a.text
+    # Nor a lead-in, where the steps it announces are not quoted after it.
+    night = "Put your device in Night mode to rest your eyes."
+    lead = "From Settings, tap Display > Dark screen for the following options:"
+    c3 = one_passage(tmp_path / "night", embedder, "Galaxy S10 manual", f"{night}\n\n{lead}")
+    a = answerer(c3, embedder, ScriptedGenerator(f"{night} [1]"), rel=-1.0).answer(
+        "What should I do if the screen is too dark?"
+    )
+    assert a.text == f"{night} [1]", a.text
     # What the model says in its own words stays (here: the assignment clause, asked about).
     own = "Neither party may assign it without approval [1]."
     a = answerer(c, embedder, ScriptedGenerator(own), rel=-1.0).answer(
