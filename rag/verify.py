@@ -232,7 +232,14 @@ class _Reading:
         # without cause?", "terminate" and "cause"; "Is the Galaxy S10 waterproof?" of the
         # Galaxy S10 manual, "waterproof".
         asks = matter(asked) - porter_stems(" ".join(self.asking)) if self.verdict else set()
-        self.asks = {src.n: asks - porter_stems(header(src)) for src in sources}
+        needs = {src.n: asks - porter_stems(header(src)) for src in sources}
+        # The sources that hold no more than half of it (half is not most: "Is the Morgan
+        # Stanley trademark license exclusive?" and the signature block "[Signature Page to
+        # Trademark License Agreement]").
+        self.lacking = {
+            n: bool(need) and 2 * len(akin(need, self.said[n])) <= len(need)
+            for n, need in needs.items()
+        }
         self.holds = {src.n: words(f"{header(src)} {src.text}") for src in sources}
         # Shared words count by how rare they are in the collection: "There is an audit right
         # in the agreement" shares "right" and "agreement" with a governing-law clause ("...
@@ -277,12 +284,7 @@ class _Reading:
         # names Sykes close to the one, 0.51, and a list of the models' names to the other).
         # (An existence question's verdicts have their own checks, `exists` and `denies`.)
         restates = self.verdict and not self.sought and not novel
-        # Half is not most: "Is the Morgan Stanley trademark license exclusive?" and the
-        # signature block "[Signature Page to Trademark License Agreement]".
-        lacking = {
-            n: bool(need) and 2 * len(akin(need, self.said[n])) <= len(need)
-            for n, need in self.asks.items()
-        }
+        undated = self.dated and not dates(text)
         return [
             # A heading supports no statement (it may a verdict: CUAD's "There is a non-solicit
             # clause" from the heading "Non-Solicitation"), and a passage no figure it does not
@@ -293,9 +295,9 @@ class _Reading:
             or affirms - akin(affirms, self.holds[src.n])
             or (exists and not akin(self.sought, self.about[src.n]))
             or (denies and not (DENIAL.search(sent.text) and akin(self.sought, w) == self.sought))
-            or (restates and lacking[src.n])
+            or (restates and self.lacking[src.n])
             or plain & non
-            or (self.dated and not dates(text))
+            or undated
             # What the answer adds must mostly be in the passage it cites: the embedder finds
             # "The CEO of Samsung is Steve Jobs" close to '("Samsung")'.
             or len(novel & self.said[src.n]) * 2 < len(novel)
