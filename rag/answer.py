@@ -278,15 +278,18 @@ class Answerer:
                 ),
             )
 
-        picks: list[tuple[Source, Sentence]] = []
+        # Each pick: its source, the sentence chosen and the quote of it (for a how-to question
+        # running on through the steps, and through a short line closing the source, which as a
+        # whole may read as a heading: "From Apps, tap Calendar .\n\nAdd calendars").
+        picks: list[tuple[Source, Sentence, Sentence]] = []
         seen: set[str] = set()
         about = [s for s in sources if not wanted or akin(wanted, stems(f"{header(s)} {s.text}"))]
-        for src, sent in sorted(((s, best(s)) for s in about), key=lambda p: -p[1].score):
-            sent = onward(src, whole(src, sent)) if steps else whole(src, sent)
+        for src, chosen in sorted(((s, best(s)) for s in about), key=lambda p: -p[1].score):
+            sent = onward(src, whole(src, chosen)) if steps else whole(src, chosen)
             # Once each: two editions of a manual repeat sentences word for word.
             if (flat := " ".join(sent.text.split())) not in seen and len(picks) < 2:
                 seen.add(flat)
-                picks.append((src, sent))
+                picks.append((src, chosen, sent))
         # The answer reads as prose (a menu path laid out a line per step is one line); the
         # citation's quote keeps the passage's own layout.
         sentences = [
@@ -297,11 +300,11 @@ class Answerer:
                 True,
                 verbatim=True,
             )
-            for src, sent in picks
+            for src, chosen, sent in picks
             # A name or a label ("Galaxy S10e") is no answer, however close to the question.
             if sent.score >= bar
             and not short(sent.text)
-            and not is_heading(src, sent)
+            and not is_heading(src, chosen)
             and not SIGNATURE.search(sent.text)
             and not lead_in(sent.text)  # a how-to quote's steps run on after it
             and asking <= words(f"{header(src)} {src.hit.chunk.text}")

@@ -19,7 +19,7 @@ import numpy as np
 
 from rag.embedder import Embedder
 from rag.generator import Message
-from rag.query import opening_answer
+from rag.query import answer_shape
 from rag.text import overlap, sentence_spans
 from rag.types import Chunk, Hit
 
@@ -121,8 +121,9 @@ class EvidenceSelector:
         # Agreement"); the sentence that names them says "by and between". Asked of each of the
         # 13 sample contracts, extract mode quoted that sentence for 3 before, 10 after (bonus
         # 0.3: 7; "the parties agree as follows:" scored 0.93 against its 0.51). Likewise the
-        # sentence that dates the agreement ("made and entered into as of May 31, 1999").
-        answers = opening_answer(question)
+        # sentence that dates the agreement ("made and entered into as of May 31, 1999"), and
+        # the step that opens what a how-to question asks to open ("From Apps, tap Email .").
+        answers = answer_shape(question)
         scored: list[list[Sentence]] = []
         i = 0
         for spans in per_hit:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rag.text import content_words
+from rag.text import content_words, stems
 from rag.wording import dates
 
 # "Consider the <agreement> between <A> ("Licensor"); <B> ("Licensee"); <question>"
@@ -104,13 +104,50 @@ def asks_date(question: str) -> bool:
     return _ASKS_DATE.search(question) is not None
 
 
-def opening_answer(question: str) -> Callable[[str], bool] | None:
-    """For a question about the document itself (its parties, its date), whether a sentence is
-    the one of its opening that answers it; None for any other question."""
+# "How do I open the camera?", "How can I open internet on my device?": a manual answers with
+# the step that opens it ("From Apps, tap Camera."), which shares a word or two with the
+# question and ranks below every sentence that says "camera" more often ("Quick launch: Press
+# the Power key twice in quick succession to open the camera."). Both such questions of the 50
+# public S10 ones cited a section about something else ("Compose and send email messages").
+_OPENS = re.compile(
+    r"^\W*how\s+(?:do|can|could|should|would|may|to)\s+(?:(?:i|you|we|one)\s+)?"
+    r"(?:open|launch|start|run|access|get\s+(?:in)?to|go\s+to)\s+(?:(?:the|my|an?)\s+)?"
+    r"(?P<thing>[^?.!]+?)\s*(?:\b(?:on|in|from|with)\b[^?.!]*)?[?.!]*\s*$",
+    re.IGNORECASE,
+)
+# The step that opens a named thing: "From Apps, tap Internet", "tap Samsung folder > Samsung
+# Health" (the name is capitalised, as a manual prints what is on the screen).
+_TAPS = re.compile(
+    r"\b(?:tap|touch|select|press|open)\s+(?:[\w ]+?\s+folder\s*>\s*)?"
+    r"(?P<name>[A-Z][\w+'-]*(?:\s+[A-Z][\w+'-]*){0,3})"
+)
+# What a thing opened is, not its name: "the internet browser" is opened by tapping "Internet".
+_KIND = {"app", "apps", "application", "applications", "browser", "program"}
+
+
+def _opens(thing: str) -> Callable[[str], bool]:
+    asked = stems(thing) - _KIND
+
+    def opens_it(sentence: str) -> bool:
+        # The name tapped is the thing asked for, or holds it ("Notes" opens by "Samsung
+        # Notes"); not a part of it ("How do I access the notification panel?" is not answered
+        # by "To customize notifications, tap Notification settings").
+        return any(asked <= stems(m.group("name")) - _KIND for m in _TAPS.finditer(sentence))
+
+    return opens_it
+
+
+def answer_shape(question: str) -> Callable[[str], bool] | None:
+    """For a question of a few kinds, whether a sentence is the kind that answers it, though it
+    shares few words with the question: the one of a contract's opening that names its parties
+    or dates it, or the step of a manual that opens what the question asks to open. None for
+    any other question."""
     if _ASKS_PARTIES.search(question):
         return lambda sentence: _NAMES_THE_PARTIES.search(sentence) is not None
     if asks_date(question):
         return lambda sentence: _DATES_IT.search(sentence) is not None and bool(dates(sentence))
+    if (m := _OPENS.search(question)) and (stems(m.group("thing")) - _KIND):
+        return _opens(m.group("thing"))
     return None
 
 

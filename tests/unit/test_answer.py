@@ -12,7 +12,7 @@ import pytest
 from rag.answer import Answer, Answerer, answer_json
 from rag.evidence import ABSTAIN, SYSTEM, EvidenceSelector, how_to, messages
 from rag.generator import Message, RepetitionGuard
-from rag.query import opening_answer
+from rag.query import answer_shape
 from rag.quotes import AnswerSentence
 from rag.retrieval import Searcher, make_retrievers
 from rag.routing import DocumentRouter
@@ -893,7 +893,7 @@ def test_who_the_parties_are_and_when_it_was_made_are_answered_by_the_opening_se
     question = "Who are the parties to the agreement?"
     a = answerer(c, embedder, None, rel=-1.0).answer(question, mode="extract")
     assert a.text.startswith(preamble), a.text
-    names = opening_answer(question)
+    names = answer_shape(question)
     assert names is not None and names(preamble) and not names(ownership)
     # Likewise the sentence that dates the agreement, not the one that dates its term ("What is
     # the effective date of the Warning Management endorsement agreement?" got the term's end,
@@ -911,9 +911,9 @@ def test_who_the_parties_are_and_when_it_was_made_are_answered_by_the_opening_se
     question = "What is the effective date of the agreement?"
     a = answerer(c, embedder, None, rel=-1.0).answer(question, mode="extract")
     assert a.text.startswith(made), a.text
-    dates_it = opening_answer(question)
+    dates_it = answer_shape(question)
     assert dates_it is not None and dates_it(made) and not dates_it(term)
-    assert opening_answer("What is the expiration date of this contract?") is None
+    assert answer_shape("What is the expiration date of this contract?") is None
     # Where the opening dates nothing, a sentence without a date does not answer it, quoted or
     # copied (the Sparkling Spring license: "(c) Documentation means ...").
     undated = "Documentation means the documentation related to use of the Software."
@@ -1169,3 +1169,35 @@ def test_extract_mode_answers_an_existence_question_from_a_passage_about_it(
     write(c, embedder, [make_doc("/d/e.txt", "Endorsement agreement", [unrelated, clause])])
     a = answerer(c, embedder, None, rel=-1.0).answer(question, mode="extract")
     assert [s.text for s in a.sentences] == [clause], a.text
+
+
+def test_how_to_open_something_is_answered_by_the_step_that_opens_it(
+    tmp_path: Path, embedder: FakeEmbedder
+) -> None:
+    # "How do I open the camera?" shares more words with a setting that mentions opening it
+    # than with the step that does ("From Apps, tap Camera ."); "How can I open internet on my
+    # device?" cited the Chrome section ("Visit to learn more.") and "How do I launch the
+    # Calendar app?" abstained (sample manuals, public S10 questions).
+    setting = "Quick launch: Press the Power key twice in quick succession to open the camera."
+    step = "From Apps, tap Camera ."
+    # The step closes its passage before the next section's title: quoted with that title
+    # line, the quote as a whole reads as a heading, and was not quoted at all.
+    camera = f"You can capture pictures and videos using the Camera app.\n\n{step}\n\nTake pictures"
+    c = Store(tmp_path).open_or_create("c", embedder.model_id, embedder.dim)
+    write(c, embedder, [make_doc("/d/apps.txt", "Galaxy manual", [setting, camera])])
+    a = answerer(c, embedder, None, rel=-1.0).answer("How do I open the camera?", mode="extract")
+    assert a.text.startswith(step), a.text
+
+    opens = answer_shape("How can I open the internet browser on my device?")
+    assert opens is not None and opens("From Apps, tap Internet .")
+    assert not opens("Browse the Internet with Chrome and bring your open tabs.")
+    assert not opens("From Internet, tap Bookmarks .")
+    opens = answer_shape("How do I launch the Notes app?")
+    assert opens is not None and opens("From Apps, tap Samsung folder > Samsung Notes .")
+    # Not a part of what is asked: the notification panel is not opened by its settings.
+    panel = answer_shape("How do I access the notification panel?")
+    settings = "To customize notifications, tap Notification settings ."
+    assert panel is not None and not panel(settings)
+    recording = answer_shape("How do I start recording a video?")
+    assert recording is not None and not recording("Tap Record to start recording.")
+    assert answer_shape("How do I turn on the camera flash?") is None
