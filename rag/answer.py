@@ -27,6 +27,7 @@ from rag.wording import (
     YES_NO,
     akin,
     asked_about,
+    dangling,
     dates,
     lead_in,
     names,
@@ -307,6 +308,7 @@ class Answerer:
             and not is_heading(src, chosen)
             and not SIGNATURE.search(sent.text)
             and not lead_in(sent.text)  # a how-to quote's steps run on after it
+            and not dangling(chosen.text)
             and asking <= words(f"{header(src)} {src.hit.chunk.text}")
             # Asked when the agreement was made, a sentence without a date is no answer.
             and (bool(dates(sent.text)) or not dated)

@@ -37,6 +37,7 @@ from rag.wording import (
     YES_NO,
     akin,
     asked_about,
+    dangling,
     dates,
     figures,
     lead_in,
@@ -105,11 +106,13 @@ class Verifier:
         dropped = errors = 0
         for i, (text, cites) in enumerate(claims):
             errors += sum(1 for n in cites if n not in by_n) + (not cites)
-            if words(text) <= {"yes", "no"} or reading.copies_example(text):
+            if words(text) <= {"yes", "no"} or reading.copies_example(text) or dangling(text):
                 # A bare verdict, "No [1].": the model named where the answer is without
                 # writing it; no passage supports a bare word, and the wording is what matters.
                 # So did a copy of the prompt's worked example ("Replace the impeller seal
-                # every 2000 operating hours [1]." to "How can I optimize device storage?").
+                # every 2000 operating hours [1]." to "How can I optimize device storage?"),
+                # and a pointer to a link the passage lost ("To open email on your device, see
+                # [1].": the PDF's link text was not in its text layer).
                 pointers += cites
                 continue
             if reading.headed and DENIAL.search(text):

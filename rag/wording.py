@@ -236,3 +236,18 @@ _LEAD_IN = re.compile(
 
 def lead_in(text: str) -> bool:
     return _LEAD_IN.search(text) is not None
+
+
+# A pointer whose target is lost: "Visit to learn more.", "To open email on your device, see."
+# (a PDF's link text is often not in its text layer, and the model copies or imitates what is
+# left). It says where to look, and not even that.
+_DANGLING = re.compile(
+    r"(?:^|[,;:]|\bTIP|\bplease)\s*(?:see|visit|refer\s+to|go\s+to)\s*(?:to\s+learn\s+more|for\s+(?:more\s+)?"
+    r"(?:details|information)|for\s+more)?\W*$",
+    re.IGNORECASE,
+)
+
+
+def dangling(text: str) -> bool:
+    """The sentence ends on a pointer to nothing (not "This is what you see.")."""
+    return _DANGLING.search(text) is not None

@@ -19,7 +19,7 @@ from rag.routing import DocumentRouter
 from rag.store import Collection, Store
 from rag.types import Chunk, Hit
 from rag.verify import once
-from rag.wording import ABSENCE, dates, figures, lead_in, negated
+from rag.wording import ABSENCE, dangling, dates, figures, lead_in, negated
 from tests.unit.fakes import FakeEmbedder
 from tests.unit.test_store import make_doc, write
 
@@ -759,6 +759,27 @@ def test_a_lead_in_is_no_answer_without_what_it_announces(
     assert a.text.startswith("From Settings, tap Software update") and "Manually" in a.text
     assert lead_in("Therefore, the parties agree as follows: 1.")
     assert not lead_in("Fleet shall meet the expected non-binding forecast set out below:")
+
+
+def test_a_pointer_to_a_lost_link_is_no_answer(tmp_path: Path, embedder: FakeEmbedder) -> None:
+    # A PDF's link text is often missing from its text layer ("Visit to learn more.", "To add
+    # an email account, see ."); the 0.5B model copied or imitated what was left: "How can I
+    # open email on my device?" got "To open email on your device, see. [1]" (public S10).
+    body = (
+        "Chrome\nBrowse the Internet with Chrome and bring your open tabs and bookmarks to your "
+        "mobile device.\n\nVisit to learn more."
+    )
+    c = one_passage(tmp_path, embedder, "Phone manual", body)
+    question = "How can I browse the internet on my device?"
+    for reply in ("To browse the internet on your device, see [1].", "Visit to learn more [1]."):
+        a = answerer(c, embedder, ScriptedGenerator(reply), rel=-1.0).answer(question)
+        # It points at the passage: the passage's best sentence answers in its place.
+        assert "Browse the Internet with Chrome" in a.text, a.text
+        assert not a.text.startswith(("To browse", "Visit")), a.text
+    assert dangling("TIP Visit for more information.") and dangling("Refer to .")
+    assert not dangling("Visit samsung.com for more information.")
+    assert not dangling("For more information, see Section 4.")
+    assert not dangling("Adjust the picture until it looks as you see fit. This is what you see.")
 
 
 def test_a_verdict_affirming_a_name_cites_a_passage_that_holds_it(
