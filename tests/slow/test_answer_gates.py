@@ -3,11 +3,11 @@ subsets of the public sets so the tier stays within CI's time. Figures when thes
 last set, from `rag eval answers ... --json` on the full sets (bench/results/answers_*.json):
 
     S10 (50 questions, 50 CUAD questions as unanswerable)
-        citation precision 0.90, format errors 0.00, abstention recall 1.00, precision 0.98
+        citation precision 0.94, format errors 0.00, abstention recall 1.00, precision 0.98
     CUAD (60 questions, 50 S10 questions as unanswerable)
         citation precision 0.54, abstention recall 0.98, precision 0.70
 
-and on the subsets below: S10 (50 questions + 30 CUAD questions) citation precision 0.90,
+and on the subsets below: S10 (50 questions + 30 CUAD questions) citation precision 0.94,
 format errors 0.00, abstention recall 1.00 (every contract question names a contract that
 the manual collection lacks), precision 0.97; CUAD (20 questions + 30 S10 questions)
 citation precision 0.43, abstention recall 0.97, precision 0.81.
@@ -79,7 +79,7 @@ def test_s10_citations_and_abstention(
     items = answers.emanual_items(S10_QUESTIONS)
     bad = answers.every(answers.cuad_items(CUAD_QUESTIONS), 30)
     m = metrics(settings, embedder, generator, store, "s10", (items, bad), "emanual")
-    assert m["citation_precision"] >= 0.85, m
+    assert m["citation_precision"] >= 0.89, m
     # Every sentence the model ends carries a marker of a given source (the citation rule).
     assert m["format_error_rate"] <= 0.03, m
     assert m["abstain_recall"] >= 0.97, m
