@@ -18,7 +18,15 @@ from rag.errors import QuestionTooLong
 from rag.evidence import ABSTAIN, EvidenceSelector, Sentence, Source, header, how_to, messages
 from rag.generator import Generator
 from rag.query import asks_date
-from rag.quotes import AnswerSentence, citation, citation_json, is_heading, onward, whole
+from rag.quotes import (
+    AnswerSentence,
+    citation,
+    citation_json,
+    is_heading,
+    names_held,
+    onward,
+    whole,
+)
 from rag.retrieval import Searcher
 from rag.text import stems
 from rag.verify import Verifier
@@ -33,7 +41,6 @@ from rag.wording import (
     names,
     short,
     sought,
-    words,
 )
 
 
@@ -309,7 +316,7 @@ class Answerer:
             and not SIGNATURE.search(sent.text)
             and not lead_in(sent.text)  # a how-to quote's steps run on after it
             and not dangling(chosen.text)
-            and asking <= words(f"{header(src)} {src.hit.chunk.text}")
+            and names_held(src, asking)
             # Asked when the agreement was made, a sentence without a date is no answer.
             and (bool(dates(sent.text)) or not dated)
         ]

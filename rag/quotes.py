@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
-from rag.evidence import Sentence, Source, heading_line
+from rag.evidence import Sentence, Source, header, heading_line
 from rag.text import overlap, sentence_spans, stems, whole_sentence
-from rag.wording import lead_in, short
+from rag.wording import lead_in, short, words
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +164,19 @@ def instead_of_context(
 def is_heading(source: Source, sentence: Sentence) -> bool:
     c = source.hit.chunk
     return heading_line(c, sentence.start - c.start, sentence.end - c.start)
+
+
+def names_held(source: Source, asking: set[str]) -> bool:
+    """The source's passage, or its header, holds every name in `asking` (`wording.names` of a
+    question): "How do I record a TV program?" is not answered by the Galaxy S10 manual's
+    "Record videos", nor "Which contracts are governed by Delaware law?" by a Tennessee
+    governing-law clause. A contract calls its parties "the Company" after its opening: a
+    party's name counts as held where the document's title holds it, words glued together as
+    in a file name ("DRIVENDELIVERIES,INC_05_22_2020-EX-10.4-CONSULTING AGREEMENT" holds
+    "Driven" and "Deliveries")."""
+    held = words(f"{header(source)} {source.hit.chunk.text}")
+    glued = re.sub(r"[\W_]+", "", source.hit.title).lower()
+    return all(n in held or (len(n) > 2 and n in glued) for n in asking)
 
 
 def headings(source: Source) -> str:

@@ -25,6 +25,7 @@ from rag.quotes import (
     headings,
     instead_of_context,
     is_heading,
+    names_held,
     quoted,
     whole,
 )
@@ -227,6 +228,11 @@ class _Reading:
         # Names a yes/no question asks about ("Is it governed by New York law?"): an answer that
         # affirms one cites a passage that holds it, not the preamble that names the parties.
         self.asking = names(asked) if self.verdict else set()
+        # Names any other question asks about: a passage without them is about something else
+        # ("How do I record a TV program?" and the Galaxy S10 manual's "Tap Capture to begin
+        # recording a video."), as in extract mode.
+        other = set() if self.verdict else names(asked)
+        self.unnamed = {src.n: not names_held(src, other) for src in sources}
         # What a yes/no question asks of each source, beyond the names it holds (`asking` checks
         # an affirmation's; a denial's need not be there) and the source's header, which names
         # the document: "Is the Morgan Stanley trademark license exclusive?" asks "exclusive"
@@ -305,6 +311,7 @@ class _Reading:
             # "The CEO of Samsung is Steve Jobs" close to '("Samsung")'.
             or len(novel & self.said[src.n]) * 2 < len(novel)
             or src.relevance < self.floor
+            or self.unnamed[src.n]
             else max(weighted_overlap(self.claimed[i], p, self.weight), float(d))
             for (src, sent), d, heading, w, p, non in zip(
                 self.pool,

@@ -332,7 +332,7 @@ def test_extract_mode_quotes_no_heading(tmp_path: Path, embedder: FakeEmbedder) 
     assert [s.text for s in a.sentences] == [clause]
 
 
-def test_extract_mode_quotes_what_holds_the_names_asked_about(
+def test_answers_come_from_what_holds_the_names_asked_about(
     tmp_path: Path, embedder: FakeEmbedder
 ) -> None:
     clause = "This Agreement shall be governed by the laws of the State of Tennessee."
@@ -341,6 +341,26 @@ def test_extract_mode_quotes_what_holds_the_names_asked_about(
     # A clause naming another state does not answer which contracts Delaware law governs...
     a = ask("Which contracts are governed by Delaware law?", mode="extract")
     assert a.abstained and a.reason == "no sentence was relevant", a.text
+    copy = ScriptedGenerator(f"{clause} [1]")
+    a = answerer(c, embedder, copy).answer("Which contracts are governed by Delaware law?")
+    assert unsupported(a), a.text
+    # Nor does a phone's camera answer how to record a TV program (sample manuals: "Tap
+    # Capture to begin recording a video. ... [1]").
+    camera = "Tap Capture to begin recording a video. Tap Stop when you are finished recording."
+    c = one_passage(tmp_path / "phone", embedder, "Galaxy S10 manual", camera)
+    copy = ScriptedGenerator(f"{camera} [1]")
+    a = answerer(c, embedder, copy, rel=-1.0).answer("How do I record a TV program?")
+    assert unsupported(a), a.text
+    assert not answerer(c, embedder, copy, rel=-1.0).answer("How do I record a video?").abstained
+    # A contract calls a party "the Company" after its opening; the file name, words glued
+    # together, names it.
+    fee = "1.2 Compensation. The Company shall pay Consultant a flat fee of $18,000 per month."
+    title = "DRIVENDELIVERIES,INC_05_22_2020-EX-10.4-CONSULTING AGREEMENT"
+    c = one_passage(tmp_path / "fee", embedder, title, fee)
+    question = "What fee does Driven Deliveries pay the consultant?"
+    assert answerer(c, embedder, None, rel=-1.0).answer(question, "extract").text.startswith(fee)
+    copy = ScriptedGenerator(f"{fee} [1]")
+    assert not answerer(c, embedder, copy, rel=-1.0).answer(question).abstained
     # ...it answers one naming Tennessee, and, as a "no", the yes/no question about Delaware.
     for question in (
         "Which contracts are governed by Tennessee law?",
