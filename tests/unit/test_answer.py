@@ -778,6 +778,14 @@ def test_a_lead_in_is_no_answer_without_what_it_announces(
     a = answerer(c, embedder, None, rel=-1.0).answer("How do I update the software?", "extract")
     assert a.text.startswith("From Settings, tap Software update") and "Manually" in a.text
     assert lead_in("Therefore, the parties agree as follows: 1.")
+    # The model's own lead-in is dropped; the steps after it stay (sample manuals).
+    steps = "Tap General management > Reset > Factory data reset. Tap Reset to perform the reset."
+    c = one_passage(tmp_path / "reset", embedder, "Phone manual", f"From Settings:\n\n{steps}")
+    reply = ScriptedGenerator(
+        f"To perform the factory data reset, follow these steps:\n[1] {steps}"
+    )
+    a = answerer(c, embedder, reply, rel=-1.0).answer("How do I factory reset the phone?")
+    assert "follow these steps" not in a.text and "Factory data reset" in a.text, a.text
     assert not lead_in("Fleet shall meet the expected non-binding forecast set out below:")
 
 
