@@ -45,8 +45,11 @@ def asked_about(asked: str) -> set[str]:
 def matter(asked: str) -> set[str]:
     """What a question asks, as BM25 stems it (`porter_stems`: "laws" is "law"), without a
     verdict's words or generic ones ("Can Sykes terminate the agreement without cause?":
-    "syke", "termin", "caus")."""
-    return {w for w in porter_stems(asked) if len(w) > 1} - porter_stems(f"{VERDICT} {_GENERIC}")
+    "syke", "termin", "caus"), nor "another", which `STOPWORDS` lacks: "Can the agreement be
+    assigned to another party?" asks "assign" and "party", and "Each party ... is acting on
+    its own behalf and not for the benefit of another person" holds only the one."""
+    generic = porter_stems(f"{VERDICT} {_GENERIC} another")
+    return {w for w in porter_stems(asked) if len(w) > 1} - generic
 
 
 def sought(thing: set[str]) -> set[str]:

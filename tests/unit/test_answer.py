@@ -876,6 +876,16 @@ def test_a_verdict_that_restates_the_question_needs_a_passage_holding_what_it_as
     reply = "The Morgan Stanley trademark license is exclusive [1]."
     question = "Is the Morgan Stanley trademark license exclusive?"
     assert unsupported(answerer(c, embedder, ScriptedGenerator(reply), sup=0.3).answer(question))
+    # "Another" is asked of no passage: a clause on acting for the benefit of another person
+    # holds "party" and "another", and says nothing of assignment (sample contracts).
+    behalf = (
+        "16.3 Each party that has rights under this agreement is acting on its own behalf and "
+        "not for the benefit of another person."
+    )
+    c = one_passage(tmp_path / "behalf", embedder, "Distributor agreement", behalf)
+    reply = "The agreement can be assigned to another party [1]."
+    question = "Can the agreement be assigned to another party?"
+    assert unsupported(answerer(c, embedder, ScriptedGenerator(reply), sup=0.3).answer(question))
     # A denial too: a list of the models' names says nothing of water. The manual's name is
     # in every header, so what is asked of it is "waterproof".
     models = "Galaxy S10e\n\nGalaxy S10\n\nGalaxy S10+"
