@@ -9,6 +9,7 @@ the fixed abstention, with the closest passages listed.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -20,9 +21,11 @@ from rag.generator import Generator
 from rag.query import asks_date
 from rag.quotes import (
     AnswerSentence,
+    asks_of,
     citation,
     citation_json,
     is_heading,
+    lacks,
     names_held,
     onward,
     whole,
@@ -41,6 +44,11 @@ from rag.wording import (
     names,
     short,
     sought,
+)
+
+# A yes/no question that also asks what, how or when: "..., and under what conditions?"
+_ALSO_ASKS = re.compile(
+    r"\band\s+(?:if\s+so,?\s+)?(?:under\s+)?(?:what|which|how|when|who|where)\b", re.IGNORECASE
 )
 
 
@@ -268,8 +276,14 @@ class Answerer:
         # mode (`rag.verify`), or not at all: the closest sentences of a contract without one are
         # about something else ("This Agreement does not constitute a partnership").
         wanted = sought(asked_about(asked))
-
         steps = how_to(asked)
+        # Any other yes/no question, by a passage that holds most of what it asks, as a verdict
+        # restating it must be in generate mode: "Is the Morgan Stanley trademark license
+        # exclusive?" got the notices clause with both parties' addresses. Not one that also
+        # asks for the clause: "Can this contract be terminated for convenience, and under what
+        # conditions?" is answered by "may be terminated by Anixa, without cause".
+        verdict = YES_NO.match(asked) and not wanted and not steps and not _ALSO_ASKS.search(asked)
+        asks = asks_of(asked) if verdict else set()
         dated = asks_date(asked)
 
         def best(s: Source) -> Sentence:
@@ -291,7 +305,11 @@ class Answerer:
         # whole may read as a heading: "From Apps, tap Calendar .\n\nAdd calendars").
         picks: list[tuple[Source, Sentence, Sentence]] = []
         seen: set[str] = set()
-        about = [s for s in sources if not wanted or akin(wanted, stems(f"{header(s)} {s.text}"))]
+        about = [
+            s
+            for s in sources
+            if (not wanted or akin(wanted, stems(f"{header(s)} {s.text}"))) and not lacks(s, asks)
+        ]
         for src, chosen in sorted(((s, best(s)) for s in about), key=lambda p: -p[1].score):
             sent = onward(src, whole(src, chosen)) if steps else whole(src, chosen)
             # Once each: two editions of a manual repeat sentences word for word.

@@ -7,8 +7,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from rag.evidence import Sentence, Source, header, heading_line
+from rag.lexical import porter_stems
 from rag.text import overlap, sentence_spans, stems, whole_sentence
-from rag.wording import lead_in, short, words
+from rag.wording import akin, lead_in, matter, names, short, words
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,6 +178,22 @@ def names_held(source: Source, asking: set[str]) -> bool:
     held = words(f"{header(source)} {source.hit.chunk.text}")
     glued = re.sub(r"[\W_]+", "", source.hit.title).lower()
     return all(n in held or (len(n) > 2 and n in glued) for n in asking)
+
+
+def asks_of(asked: str) -> set[str]:
+    """What a yes/no question asks of a passage beyond the names it asks about (an affirmation
+    of a name is checked on its own; a denial's need not be there): "Is the Morgan Stanley
+    trademark license exclusive?" asks "trademark", "licens" and "exclus"; "Can Sykes terminate
+    the agreement without cause?", "termin" and "caus"."""
+    return matter(asked) - porter_stems(" ".join(names(asked)))
+
+
+def lacks(source: Source, asks: set[str]) -> bool:
+    """The source holds no more than half of what is asked (`asks_of`) beyond its header, which
+    names the document (half is not most: "Is the Morgan Stanley trademark license
+    exclusive?" and the signature block "[Signature Page to Trademark License Agreement]")."""
+    need = asks - porter_stems(header(source))
+    return bool(need) and 2 * len(akin(need, porter_stems(source.text))) <= len(need)
 
 
 def headings(source: Source) -> str:

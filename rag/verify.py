@@ -21,10 +21,12 @@ from rag.lexical import porter_stems, weighted_overlap
 from rag.query import asks_date
 from rag.quotes import (
     AnswerSentence,
+    asks_of,
     citation,
     headings,
     instead_of_context,
     is_heading,
+    lacks,
     names_held,
     quoted,
     whole,
@@ -42,7 +44,6 @@ from rag.wording import (
     dates,
     figures,
     lead_in,
-    matter,
     names,
     negated,
     short,
@@ -200,9 +201,12 @@ class _Reading:
             vecs = verifier.embedder.embed([t for t, _ in claims])
             self.dense = vecs @ verifier.embedder.embed([s.text for _, s in self.pool]).T
         self.words_of = [stems(s.text) for _, s in self.pool]
-        # Sentences made only of their source's header words: a heading ("Galaxy S10").
+        # Sentences made only of their source's header words: a heading ("Galaxy S10"); and a
+        # word or two, a heading the heading path lacks (a PDF's "Section 1.2. Sublicensing",
+        # which the sentence splitter cut after "1.2.").
         self.headings = [
-            not w - stems(header(src)) for (src, _), w in zip(self.pool, self.words_of, strict=True)
+            not w - stems(header(src)) or short(s.text)
+            for (src, s), w in zip(self.pool, self.words_of, strict=True)
         ]
         self.said = {src.n: porter_stems(src.text) for src in sources}
         self.held = {src.n: figures(src.text) for src in sources}
@@ -233,22 +237,15 @@ class _Reading:
         # recording a video."), as in extract mode.
         other = set() if self.verdict else names(asked)
         self.unnamed = {src.n: not names_held(src, other) for src in sources}
-        # What a yes/no question asks of each source, beyond the names it holds (`asking` checks
-        # an affirmation's; a denial's need not be there) and the source's header, which names
-        # the document: "Is the Morgan Stanley trademark license exclusive?" asks "exclusive"
-        # (the notices clause giving both parties' addresses supported "The Morgan Stanley
-        # trademark license is exclusive [1]." at 0.60); "Can Sykes terminate the agreement
-        # without cause?", "terminate" and "cause"; "Is the Galaxy S10 waterproof?" of the
-        # Galaxy S10 manual, "waterproof".
-        asks = matter(asked) - porter_stems(" ".join(self.asking)) if self.verdict else set()
-        needs = {src.n: asks - porter_stems(header(src)) for src in sources}
-        # The sources that hold no more than half of it (half is not most: "Is the Morgan
-        # Stanley trademark license exclusive?" and the signature block "[Signature Page to
-        # Trademark License Agreement]").
-        self.lacking = {
-            n: bool(need) and 2 * len(akin(need, self.said[n])) <= len(need)
-            for n, need in needs.items()
-        }
+        # What a yes/no question asks of each source, and the sources that hold no more than
+        # half of it (`lacks`): "Is the Morgan Stanley trademark license exclusive?" asks
+        # "exclusive" (the notices clause giving both parties' addresses supported "The Morgan
+        # Stanley trademark license is exclusive [1]." at 0.60); "Is the Galaxy S10
+        # waterproof?" of the Galaxy S10 manual, "waterproof"; "Can the agreement be assigned
+        # to another party?", "assign" and "party", and "Each party ... is acting on its own
+        # behalf and not for the benefit of another person" holds only the one.
+        asks = asks_of(asked) if self.verdict else set()
+        self.lacking = {src.n: lacks(src, asks) for src in sources}
         self.holds = {src.n: words(f"{header(src)} {src.text}") for src in sources}
         # Shared words count by how rare they are in the collection: "There is an audit right
         # in the agreement" shares "right" and "agreement" with a governing-law clause ("...
@@ -295,11 +292,16 @@ class _Reading:
         restates = self.verdict and not self.sought and not novel
         undated = self.dated and not dates(text)
         return [
-            # A heading supports no statement (it may a verdict: CUAD's "There is a non-solicit
-            # clause" from the heading "Non-Solicitation"), and a passage no figure it does not
-            # hold (the embedder finds "Galaxy S10 weighs 2.5 kilograms" close to "Galaxy S10").
+            # A heading supports no statement (it may the verdict of an existence question:
+            # CUAD's "There is a non-solicit clause" from the heading "Non-Solicitation"; not
+            # "Yes, the license allows sublicensing" from a clause headed "Sublicensing" that
+            # grants a "non-sublicensable license"), and a passage no figure it does not hold
+            # (the embedder finds "Galaxy S10 weighs 2.5 kilograms" close to "Galaxy S10").
             0.0
-            if (heading and (novel or (self.verdict and not (mine & w) - self.titled[src.n])))
+            if (
+                heading
+                and (novel or (self.verdict and not (exists and (mine & w) - self.titled[src.n])))
+            )
             or stated - self.held[src.n]
             or affirms - akin(affirms, self.holds[src.n])
             or (exists and not akin(self.sought, self.about[src.n]))

@@ -47,8 +47,10 @@ def matter(asked: str) -> set[str]:
     verdict's words or generic ones ("Can Sykes terminate the agreement without cause?":
     "syke", "termin", "caus"), nor "another", which `STOPWORDS` lacks: "Can the agreement be
     assigned to another party?" asks "assign" and "party", and "Each party ... is acting on
-    its own behalf and not for the benefit of another person" holds only the one."""
-    generic = porter_stems(f"{VERDICT} {_GENERIC} another")
+    its own behalf and not for the benefit of another person" holds only the one. Nor "allow"
+    or "permit", a "can" in other words: "Does the license allow sublicensing?" asks
+    "sublicens", which "a non-exclusive ... non-sublicensable license" holds."""
+    generic = porter_stems(f"{VERDICT} {_GENERIC} another allow allowed permit permitted")
     return {w for w in porter_stems(asked) if len(w) > 1} - generic
 
 

@@ -876,6 +876,16 @@ def test_a_verdict_that_restates_the_question_needs_a_passage_holding_what_it_as
     reply = "The Morgan Stanley trademark license is exclusive [1]."
     question = "Is the Morgan Stanley trademark license exclusive?"
     assert unsupported(answerer(c, embedder, ScriptedGenerator(reply), sup=0.3).answer(question))
+    # Extract mode likewise quotes no passage that lacks what a yes/no question asks...
+    a = answerer(c, embedder, None, rel=-1.0).answer(question, mode="extract")
+    assert a.abstained and a.reason == "no sentence was relevant", a.text
+    # ...unless it also asks for the clause, whatever its words ("without cause").
+    anixa = "This Agreement may be terminated by Anixa, without cause, upon thirty days notice."
+    c = one_passage(tmp_path / "anixa", embedder, "License agreement", anixa)
+    question = "Can this contract be terminated for convenience, and under what conditions?"
+    assert answerer(c, embedder, None, rel=-1.0).answer(question, "extract").text.startswith(anixa)
+    question = "Can this contract be terminated for convenience?"
+    assert answerer(c, embedder, None, rel=-1.0).answer(question, "extract").abstained
     # "Another" is asked of no passage: a clause on acting for the benefit of another person
     # holds "party" and "another", and says nothing of assignment (sample contracts).
     behalf = (
@@ -923,6 +933,18 @@ def test_what_a_passage_says_a_thing_is_not_supports_no_claim_that_it_is(
     assert unsupported(verdict("Yes, the license is transferable and exclusive [1]."))
     assert not verdict("No, the license is non-transferable and non-exclusive [1].").abstained
     assert not verdict("The license is not transferable [1].").abstained
+    # Nor does a heading of a word, which the PDF's sentence splitter cut from its number
+    # ("Section 1.2." | "Sublicensing"): it says what the clause is about, not what it says.
+    headed = (
+        f"Subject to the terms and conditions herein, {grant[:-1]} solely for the Permitted "
+        "Activity.Section 1.2. Sublicensing\n\n."
+    )
+    c = one_passage(tmp_path / "headed", embedder, "Trademark license agreement", headed)
+    question = "Does the license allow sublicensing?"
+    assert unsupported(verdict("Yes, the license allows sublicensing [1]."))
+    # Extract mode quotes the grant: "allow" is a "can", asked of no passage.
+    a = answerer(c, embedder, None, rel=-1.0).answer(question, mode="extract")
+    assert a.text.startswith("Subject to the terms and conditions herein, Licensor"), a.text
     # A clause's name is no "non" of what it is about: a non-solicitation clause prevents
     # solicitation.
     assert negated("10. NON-SOLICITATION OF PERSONNEL") == set()
