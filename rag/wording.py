@@ -232,11 +232,11 @@ def short(text: str) -> bool:
 
 # A sentence that announces what follows it ("The parties may terminate this Agreement during
 # the Term as follows: (a)", "Therefore, the parties agree as follows: 1.", the model's "To
-# factory reset your Galaxy S10, you can follow these steps:"): said alone, it holds none of
-# what it announces.
+# factory reset your Galaxy S10, you can follow these steps:", "Tap the following items to
+# configure an alarm:"): said alone, it holds none of what it announces.
 _LEAD_IN = re.compile(
-    r"\b(?:as\s+follows|the\s+following(?:\s+\w+){0,2}|these\s+(?:steps|instructions))\s*:"
-    r"\s*(?:\(?[A-Za-z0-9]{1,4}[.)]*)?\s*$",
+    r"\b(?:as\s+follows|the\s+following(?:\s+\w+){0,6}|these\s+(?:steps|instructions))\s*:"
+    r"\s*(?:\(?[A-Za-z0-9]{1,4}[.)]*|\.)?\s*$",
     re.IGNORECASE,
 )
 

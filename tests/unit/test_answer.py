@@ -787,6 +787,8 @@ def test_a_lead_in_is_no_answer_without_what_it_announces(
     a = answerer(c, embedder, reply, rel=-1.0).answer("How do I factory reset the phone?")
     assert "follow these steps" not in a.text and "Factory data reset" in a.text, a.text
     assert not lead_in("Fleet shall meet the expected non-binding forecast set out below:")
+    # The model's copy of a manual's lead-in, a full stop added ("How do I set an alarm?").
+    assert lead_in("Tap the following items to configure an alarm:.")
 
 
 def test_a_pointer_to_a_lost_link_is_no_answer(tmp_path: Path, embedder: FakeEmbedder) -> None:
