@@ -68,7 +68,33 @@ def onward(source: Source, sentence: Sentence, more: int = 3) -> Sentence:
             if heading_line(c, a, b):
                 break
             end = b
-    return replace(sentence, end=c.start + end, text=c.text[sentence.start - c.start : end])
+    start = _from_the_step(c.text, spans, sentence.start - c.start)
+    return replace(sentence, start=c.start + start, end=c.start + end, text=c.text[start:end])
+
+
+# An item of a settings list ("Time : Set a time for the alarm.") and a step ("From Clock, tap
+# Add alarm.", "Tap ...").
+_ITEM = re.compile(r"^[^:.\n]{1,40}\s?:\s")
+_STEP = re.compile(r"^(?:From|Tap|Touch|Press|Select|Open|Swipe|Drag|Go\s+to)\b")
+
+
+def _from_the_step(text: str, spans: list[tuple[int, int]], start: int, items: int = 6) -> int:
+    """Where a how-to quote that begins at an item of a list starts: at the lead-in that
+    announces the list, and at the step just before it, if any ("From Clock, tap Add alarm.
+    Tap the following items to configure an alarm: Time : Set a time for the alarm."); the
+    item itself said only what one setting does."""
+    before = [(a, b) for a, b in spans if b <= start]
+    i = len(before)
+    while i and items and _ITEM.match(text[slice(*before[i - 1])]) and not lead_in(
+        text[slice(*before[i - 1])]
+    ):
+        i, items = i - 1, items - 1
+    if not i or not lead_in(text[slice(*before[i - 1])]):
+        return start
+    i -= 1
+    if i and _STEP.match(text[slice(*before[i - 1])]):
+        i -= 1
+    return before[i][0]
 
 
 def citation(source: Source, sentence: Sentence) -> Citation:

@@ -791,6 +791,31 @@ def test_a_lead_in_is_no_answer_without_what_it_announces(
     assert lead_in("Tap the following items to configure an alarm:.")
 
 
+def test_a_how_to_quote_of_a_list_item_starts_at_the_step_that_opens_the_list(
+    tmp_path: Path, embedder: FakeEmbedder
+) -> None:
+    # "How do I set an alarm?" quoted the alarm's settings from "Time : Set a time for the
+    # alarm." on, without how to add one (sample manuals, a blank line between lines).
+    body = "\n\n".join(
+        [
+            "Use the Alarm tab to set one-time or recurring alarms.",
+            step := "From Clock , tap Add alarm .",
+            "Tap the following items to configure an alarm:",
+            "Time : Set a time for the alarm.",
+            "Day : Choose the days for this alarm.",
+        ]
+    )
+    c = one_passage(tmp_path, embedder, "Phone manual", body)
+    a = answerer(c, embedder, None, rel=-1.0).answer(
+        "How do I set the time of an alarm?", "extract"
+    )
+    assert a.text.startswith(f"{step} Tap the following items"), a.text
+    assert "Time : Set a time for the alarm." in a.text, a.text
+    # Not for a question that asks no steps: the item is the answer.
+    a = answerer(c, embedder, None, rel=-1.0).answer("What does the Time setting do?", "extract")
+    assert a.text.startswith("Time : Set a time"), a.text
+
+
 def test_a_pointer_to_a_lost_link_is_no_answer(tmp_path: Path, embedder: FakeEmbedder) -> None:
     # A PDF's link text is often missing from its text layer ("Visit to learn more.", "To add
     # an email account, see ."); the 0.5B model copied or imitated what was left: "How can I
