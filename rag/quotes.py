@@ -85,8 +85,11 @@ def _from_the_step(text: str, spans: list[tuple[int, int]], start: int, items: i
     item itself said only what one setting does."""
     before = [(a, b) for a, b in spans if b <= start]
     i = len(before)
-    while i and items and _ITEM.match(text[slice(*before[i - 1])]) and not lead_in(
-        text[slice(*before[i - 1])]
+    while (
+        i
+        and items
+        and _ITEM.match(text[slice(*before[i - 1])])
+        and not lead_in(text[slice(*before[i - 1])])
     ):
         i, items = i - 1, items - 1
     if not i or not lead_in(text[slice(*before[i - 1])]):

@@ -42,6 +42,7 @@ from rag.wording import (
     asked_about,
     dangling,
     dates,
+    excepted,
     figures,
     lead_in,
     names,
@@ -254,7 +255,10 @@ class _Reading:
         self.claimed = [porter_stems(text) for text, _ in claims]
         self.weight = verifier.idf(set().union(*self.claimed))
         self.porter_of = [porter_stems(s.text) for _, s in self.pool]
-        self.negated = [negated(s.text) for _, s in self.pool]
+        # What each sentence holds only negated, unless the claim states its exception ("The
+        # licensee may assign it with the licensor's consent" of "shall not assign ... without
+        # the prior written consent of Licensor"): the negated words count only then.
+        self.negated = [(negated(s.text), excepted(s.text)) for _, s in self.pool]
         # Asked when the agreement was made, a sentence that states no date does not answer,
         # whatever passage it copies ("(c) Documentation means ...", the Sparkling Spring
         # license, whose opening dates nothing).
@@ -270,9 +274,11 @@ class _Reading:
         novel = self.claimed[i] - self.known
         stated = figures(text)
         denial = DENIAL.search(text) is not None
-        # What it affirms that a passage holds only with a "non": "Yes, the license allows
-        # sublicensing [1]." of "a non-exclusive, non-transferable and non-sublicensable
-        # license" (the embedder scored them 0.6).
+        # What it affirms that a passage holds only with a "non" or a "shall not": "Yes, the
+        # license allows sublicensing [1]." of "a non-exclusive, non-transferable and
+        # non-sublicensable license" (the embedder scored them 0.6); "The obligations of the
+        # distributor include assigning, transferring, mortgage, ... [1]" of "The Distributor
+        # shall not assign, transfer, mortgage, ..." (sample contracts).
         plain = set() if denial else self.claimed[i] - negated(text)
         affirms = set() if denial else self.asking & words(text)
         # "Yes, there is an indemnification clause [1]" needs a passage about indemnity: the
@@ -307,7 +313,7 @@ class _Reading:
             or (exists and not akin(self.sought, self.about[src.n]))
             or (denies and not (DENIAL.search(sent.text) and akin(self.sought, w) == self.sought))
             or (restates and self.lacking[src.n])
-            or plain & non
+            or (plain & non[0] and not plain & non[1])
             or undated
             # What the answer adds must mostly be in the passage it cites: the embedder finds
             # "The CEO of Samsung is Steve Jobs" close to '("Samsung")'.

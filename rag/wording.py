@@ -194,12 +194,48 @@ DENIAL = re.compile(r"\b(?:no|not|never|cannot|none|neither|nor)\b|n't\b", re.IG
 _NON = re.compile(r"\bnon[-\s]+(\w+(?:able|ible|ive))\b", re.IGNORECASE)
 
 
+# "The Distributor shall not assign, transfer, mortgage, charge, ... this agreement ... without
+# the prior written consent of the Supplier": what a "not" denies runs to the end of its clause,
+# to the exception that follows it, or to the next clause's verb ("Sparkling shall not be
+# required to pay any further fees to Garman hereunder, and Garman shall immediately return
+# all fees"), up to 30 words.
+_NOT = re.compile(
+    r"\b(?:(?:shall|will|may|must|can|could|should|would|does|do|did)\s+not|cannot)\s+"
+    r"(?P<scope>(?:(?!(?:unless|except|provided|without|until|but|other|shall|will|may|must)\b)"
+    r"[\w'-]+[\s,]*){1,30})",
+    re.IGNORECASE,
+)
+
+
 def negated(text: str) -> set[str]:
-    """The words (as BM25 stems them) that `text` holds only negated by a "non": of "a
-    non-exclusive, non-sublicensable license", "exclus" and "sublicens"; not "solicit" of
-    "Non-Solicitation"."""
+    """The words (as BM25 stems them) that `text` holds only negated: by a "non" ("exclus"
+    and "sublicens" of "a non-exclusive, non-sublicensable license"; not "solicit" of
+    "Non-Solicitation"), or after a "shall not" ("assign" and "transfer" of "The Distributor
+    shall not assign, transfer, mortgage ... this agreement"; not "agreement", nor "party", nor
+    a name)."""
+    # Not the names in it ("... to Garman hereunder, and Garman shall ..."): what is denied
+    # is an act.
+    denied = [w for m in _NOT.finditer(text) for w in m.group("scope").split() if w.islower()]
     non = porter_stems(" ".join(_NON.findall(text)))
-    return non - porter_stems(_NON.sub(" ", text))
+    non |= porter_stems(" ".join(denied)) - porter_stems(f"{_GENERIC} party parties")
+    return non - porter_stems(_NOT.sub(" ", _NON.sub(" ", text)))
+
+
+# What follows a "shall not ..." as its exception, in the same clause: "... without the prior
+# written consent of the Supplier". (U+037E, the Greek question mark, is how some PDFs give a
+# semicolon.)
+_EXCEPT = re.compile(
+    r"\b(?:(?:shall|will|may|must|can|could|should|would|does|do|did)\s+not|cannot)\b"
+    r"[^;\u037e.]*?\b(?:unless|except|provided|without|until|other\s+than)\b"
+    r"(?P<exception>[^;\u037e.]*)",
+    re.IGNORECASE,
+)
+
+
+def excepted(text: str) -> set[str]:
+    """The words of the exceptions to what `text` denies: "consent" and "supplier" of "The
+    Distributor shall not assign ... without the prior written consent of the Supplier"."""
+    return porter_stems(" ".join(m.group("exception") for m in _EXCEPT.finditer(text)))
 
 
 def names(text: str) -> set[str]:

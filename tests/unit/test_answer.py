@@ -972,6 +972,41 @@ def test_what_a_passage_says_a_thing_is_not_supports_no_claim_that_it_is(
     # Extract mode quotes the grant: "allow" is a "can", asked of no passage.
     a = answerer(c, embedder, None, rel=-1.0).answer(question, mode="extract")
     assert a.text.startswith("Subject to the terms and conditions herein, Licensor"), a.text
+    # Nor does what a clause says a party shall not do: "The obligations of the distributor
+    # include assigning, transferring, mortgage, ... [1]" (sample contracts; the PDF's ";" is
+    # U+037E, the Greek question mark).
+    dealings = (
+        "16.1 The Distributor shall not assign, transfer, mortgage, charge, declare a trust of or "
+        "deal in any other manner with this agreement\u037e provided, however, the Distributor "
+        "may assign this agreement to a Permitted Assignee."
+    )
+    c = one_passage(tmp_path / "dealings", embedder, "Distributor agreement", dealings)
+    question = "What are the obligations of the distributor?"
+    assert unsupported(
+        verdict(
+            "The obligations of the distributor include assigning, transferring, mortgage, "
+            "charge, declare a trust of or deal in any other manner with this agreement [1]."
+        )
+    )
+    assert not verdict(
+        "The distributor may assign the agreement to a permitted assignee [1]."
+    ).abstained
+    # What it may do under the exception the clause states, it may.
+    consent = (
+        "Licensee shall not assign or transfer this Agreement without the consent of Licensor."
+    )
+    c = one_passage(tmp_path / "consent", embedder, "License agreement", consent)
+    question = "Can the licensee transfer the agreement?"
+    assert not verdict(
+        "The licensee may transfer it with the consent of the licensor [1]."
+    ).abstained
+    assert unsupported(verdict("The licensee may transfer the agreement [1]."))
+    # What a "not" denies ends at the next clause's verb, and is an act, not a name.
+    fees = (
+        "Sparkling shall not be required to pay any further fees to Garman, and Garman shall "
+        "immediately return all fees paid."
+    )
+    assert negated(fees) == {"requir", "pai"}
     # A clause's name is no "non" of what it is about: a non-solicitation clause prevents
     # solicitation.
     assert negated("10. NON-SOLICITATION OF PERSONNEL") == set()
