@@ -56,8 +56,10 @@ def matter(asked: str) -> set[str]:
 
 def sought(thing: set[str]) -> set[str]:
     """The words of what an existence question asks about (`asked_about`) that say what it
-    is ("non-compete": "compete", "noncompete"; not "non")."""
-    return {w for w in thing if len(w) > 3} or thing
+    is ("non-compete": "compete", "noncompete"; not "non"; "audit right": "audit", as every
+    contract grants rights: "Garman is the owner of all intellectual property rights" is no
+    audit right)."""
+    return {w for w in thing if len(w) > 3 and w not in {"right", "rights"}} or thing
 
 
 VERDICT = "yes cannot possible able"  # words of a verdict, which no passage need hold

@@ -1312,6 +1312,13 @@ def test_extract_mode_answers_an_existence_question_from_a_passage_about_it(
     write(c, embedder, [make_doc("/d/e.txt", "Endorsement agreement", [unrelated, clause])])
     a = answerer(c, embedder, None, rel=-1.0).answer(question, mode="extract")
     assert [s.text for s in a.sentences] == [clause], a.text
+    # Every contract grants rights: an audit right is about auditing ("Is there an audit
+    # right in the Sparkling Spring software license agreement?" quoted its IP clause).
+    owner = "Garman is the owner of all intellectual property rights in the Work."
+    c = one_passage(tmp_path / "audit", embedder, "Software license agreement", owner)
+    question = "Is there an audit right in the agreement?"
+    a = answerer(c, embedder, None, rel=-1.0).answer(question, mode="extract")
+    assert a.abstained and a.reason == "no sentence was relevant", a.text
 
 
 def test_how_to_open_something_is_answered_by_the_step_that_opens_it(
