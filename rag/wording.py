@@ -201,8 +201,9 @@ _NON = re.compile(r"\bnon[-\s]+(\w+(?:able|ible|ive))\b", re.IGNORECASE)
 # to the exception that follows it, or to the next clause's verb ("Sparkling shall not be
 # required to pay any further fees to Garman hereunder, and Garman shall immediately return
 # all fees"), up to 30 words.
+_SHALL_NOT = r"\b(?:(?:shall|will|may|must|can|could|should|would|does|do|did)\s+not|cannot)"
 _NOT = re.compile(
-    r"\b(?:(?:shall|will|may|must|can|could|should|would|does|do|did)\s+not|cannot)\s+"
+    rf"{_SHALL_NOT}\s+"
     r"(?P<scope>(?:(?!(?:unless|except|provided|without|until|but|other|shall|will|may|must)\b)"
     r"[\w'-]+[\s,]*){1,30})",
     re.IGNORECASE,
@@ -227,8 +228,7 @@ def negated(text: str) -> set[str]:
 # written consent of the Supplier". (U+037E, the Greek question mark, is how some PDFs give a
 # semicolon.)
 _EXCEPT = re.compile(
-    r"\b(?:(?:shall|will|may|must|can|could|should|would|does|do|did)\s+not|cannot)\b"
-    r"[^;\u037e.]*?\b(?:unless|except|provided|without|until|other\s+than)\b"
+    rf"{_SHALL_NOT}\b[^;\u037e.]*?\b(?:unless|except|provided|without|until|other\s+than)\b"
     r"(?P<exception>[^;\u037e.]*)",
     re.IGNORECASE,
 )
