@@ -52,6 +52,10 @@ _ALSO_ASKS = re.compile(
 )
 
 
+# "What is Anynet+?", "What are Smart Hub apps?": what a thing is.
+_WHAT_IS = re.compile(r"^\W*what\s+(?:is|are)\s+(?:an?\s+|the\s+)?(?P<term>[^?]+?)\s*\??\s*$", re.I)
+
+
 @dataclass
 class Answer:
     question: str
@@ -300,6 +304,21 @@ class Answerer:
                 ),
             )
 
+        defined = _WHAT_IS.match(asked)
+        term = stems(defined.group("term")) if defined else set()
+
+        def headed_score(src: Source, sent: Sentence) -> float:
+            """The sentence's relevance, or, asked what a thing is, that of the heading line
+            naming it right above: "What is Anynet+?" matches the heading "Using Anynet+
+            (HDMI-CEC)" (0.86), and the sentence under it, which says what it is, less (0.52).
+            (Not any heading: "What batteries does the remote use?" and the phone's "Battery"
+            over "View how battery power is used ...".)"""
+            i = src.sentences.index(sent)
+            above = src.sentences[i - 1] if i else None
+            if term and above and is_heading(src, above) and term <= stems(above.text):
+                return max(sent.score, above.score)
+            return sent.score
+
         # Each pick: its source, the sentence chosen and the quote of it (for a how-to question
         # running on through the steps, and through a short line closing the source, which as a
         # whole may read as a heading: "From Apps, tap Calendar .\n\nAdd calendars").
@@ -328,7 +347,7 @@ class Answerer:
             )
             for src, chosen, sent in picks
             # A name or a label ("Galaxy S10e") is no answer, however close to the question.
-            if sent.score >= bar
+            if headed_score(src, chosen) >= bar
             and not short(sent.text)
             and not is_heading(src, chosen)
             and not SIGNATURE.search(sent.text)

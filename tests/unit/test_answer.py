@@ -1321,6 +1321,34 @@ def test_extract_mode_answers_an_existence_question_from_a_passage_about_it(
     assert a.abstained and a.reason == "no sentence was relevant", a.text
 
 
+def test_what_a_thing_is_is_answered_by_the_sentence_under_the_heading_that_names_it(
+    tmp_path: Path, embedder: FakeEmbedder
+) -> None:
+    # "What is Anynet+?" abstained in extract mode: the heading "Using Anynet+ (HDMI-CEC)"
+    # matched the question, the sentence under it, which says what it is, less (sample TV
+    # manual).
+    heading = "Using Anynet+ (HDMI-CEC)"
+    says = "Control an external device connected via Anynet+ (HDMI-CEC) with the remote control."
+    c = one_passage(tmp_path, embedder, "TV manual", f"{heading}\n\n{says}")
+    ask = answerer(c, embedder, None, rel=-1.0).answer
+    scores = {x.text: x.score for x in ask("What is Anynet+?", mode="extract").sources[0].sentences}
+    assert scores[heading] > scores[says]
+    # A relevance bar between the two: the sentence alone is under it.
+    bar = (scores[heading] + scores[says]) / 2
+    ask = answerer(c, embedder, None, rel=bar).answer
+    a = ask("What is Anynet+?", mode="extract")
+    assert [x.text for x in a.sentences] == [says], a.text
+    # Only asked what the thing is ("What batteries does the remote use?" got the phone's
+    # "View how battery power is used ..." under "Battery"), not anything else.
+    c = one_passage(tmp_path / "other", embedder, "TV manual", f"{heading}\n\n{says}")
+    question = "Which devices does using Anynet+ (HDMI-CEC) need?"
+    found = answerer(c, embedder, None, rel=-1.0).answer(question, mode="extract").sources[0]
+    other = {x.text: x.score for x in found.sentences}
+    assert other[heading] > other[says], other
+    bar = (other[heading] + other[says]) / 2
+    assert answerer(c, embedder, None, rel=bar).answer(question, "extract").abstained
+
+
 def test_how_to_open_something_is_answered_by_the_step_that_opens_it(
     tmp_path: Path, embedder: FakeEmbedder
 ) -> None:
