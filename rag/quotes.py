@@ -221,6 +221,8 @@ def lacks(source: Source, asks: set[str]) -> bool:
     """The source holds no more than half of what is asked (`asks_of`) beyond its header, which
     names the document (half is not most: "Is the Morgan Stanley trademark license
     exclusive?" and the signature block "[Signature Page to Trademark License Agreement]")."""
+    if not asks:  # not a yes/no question: no header or passage to stem
+        return False
     need = asks - porter_stems(header(source))
     return bool(need) and 2 * len(akin(need, porter_stems(source.text))) <= len(need)
 

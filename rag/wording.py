@@ -287,8 +287,8 @@ def lead_in(text: str) -> bool:
 # (a PDF's link text is often not in its text layer, and the model copies or imitates what is
 # left). It says where to look, and not even that.
 _DANGLING = re.compile(
-    r"(?:^|[,;:]|\bTIP|\bplease)\s*(?:see|visit|refer\s+to|go\s+to)\s*(?:to\s+learn\s+more|for\s+(?:more\s+)?"
-    r"(?:details|information)|for\s+more)?\W*$",
+    r"(?:^|[,;:]|\bTIP|\bplease)\s*(?:see|visit|refer\s+to|go\s+to)\s*"
+    r"(?:to\s+learn\s+more|for\s+(?:more\s+)?(?:details|information)|for\s+more)?\W*$",
     re.IGNORECASE,
 )
 
