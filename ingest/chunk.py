@@ -22,6 +22,10 @@ from rag.settings import ChunkSettings
 from rag.text import sentence_splitter
 from rag.types import Chunk, Element, ParsedDocument
 
+# Bumped whenever chunking changes what a document turns into, so `ingest run` re-chunks what it
+# stored. 2: a heading never makes a chunk of its own (`_pack`).
+CHUNKER_VERSION = 2
+
 
 @dataclass(frozen=True, slots=True)
 class _Unit:
@@ -65,9 +69,8 @@ class Chunker:
 
     def fingerprint(self) -> str:
         """Identifies the settings that shape chunks; a change re-chunks every document."""
-        return hashlib.sha256(
-            json.dumps(self.settings.model_dump(), sort_keys=True).encode()
-        ).hexdigest()[:16]
+        shape = {"version": CHUNKER_VERSION, **self.settings.model_dump()}
+        return hashlib.sha256(json.dumps(shape, sort_keys=True).encode()).hexdigest()[:16]
 
     def chunk(self, document_id: str, doc: ParsedDocument) -> list[Chunk]:
         drafts: list[_Draft] = []
@@ -75,7 +78,7 @@ class Chunker:
             units = [u for el in elements for u in self._units(doc.text, el, path, doc.title)]
             if not units:
                 continue
-            self._pack(drafts, path, units, doc.title)
+            self._pack(drafts, path, units, doc.title, doc.text)
         chunks: list[Chunk] = []
         seen: dict[str, int] = {}
         fitted = [t for draft in drafts for t in self._fit(doc, draft)]
@@ -157,26 +160,48 @@ class Chunker:
 
     # -- packing ------------------------------------------------------------------------
     def _pack(
-        self, drafts: list[_Draft], path: tuple[str, ...], units: list[_Unit], title: str
+        self,
+        drafts: list[_Draft],
+        path: tuple[str, ...],
+        units: list[_Unit],
+        title: str,
+        text: str,
     ) -> None:
         if drafts and drafts[-1].whole and drafts[-1].tokens < self.settings.min_tokens:
             last = drafts[-1]
             # Headings of parents followed by a child: the child's path says it best. Siblings
             # packed together: only the path they share is true of the whole chunk.
-            if all(path[: len(p)] == p for p in last.sections):
-                merged_path = path
-            else:
-                merged_path = _common(last.path, path)
+            parents = all(path[: len(p)] == p for p in last.sections)
+            merged_path = path if parents else _common(last.path, path)
             if last.tokens + sum(u.tokens for u in units) <= self.budget(title, merged_path):
                 last.path = merged_path
                 last.units.extend(units)
                 last.sections.append(path)
                 return
+            if parents:
+                # Parent headings with nothing under them open the first chunk of a child too
+                # long to join whole, rather than make a chunk of their own: "ARTICLE XIII
+                # CONFIDENTIALITY" alone matches a question about confidentiality best and
+                # holds nothing that answers it.
+                drafts.pop()
+                units = last.units + units
         limit = self.budget(title, path)
         first = len(drafts)
         current: list[_Unit] = []
-        for unit in units:
-            if current and sum(u.tokens for u in current) + unit.tokens > limit:
+        pending = units[::-1]
+        while pending:
+            unit = pending.pop()
+            lead = sum(u.tokens for u in current)
+            if current and lead + unit.tokens > limit:
+                if len(drafts) == first and lead < self.settings.min_tokens:
+                    # Nor does the heading or short lead-in of a section whose first sentence
+                    # is too long to join it whole: the sentence is cut between words, its
+                    # start joins the heading ("6. Mutual Non-Disparagement; No Public
+                    # Statements." was a chunk; the clause under it, the next).
+                    head, tail = self._cut(text, unit, limit - lead)
+                    current.append(head)
+                    pending.extend([tail] if tail.end > tail.start else [])
+                    continue
                 drafts.append(_Draft(path, current))
                 current = self._overlap(current)
                 while current and sum(u.tokens for u in current) + unit.tokens > limit:
@@ -186,6 +211,12 @@ class Chunker:
             drafts.append(_Draft(path, current))
         drafts[-1].whole = len(drafts) == first + 1
         drafts[-1].sections = [path]
+
+    def _cut(self, text: str, unit: _Unit, room: int) -> tuple[_Unit, _Unit]:
+        """`unit` in two between words: a first piece of at most `room` tokens, and the rest."""
+        head = self._slice(text, unit.start, unit.end, room, unit.page)[0]
+        a, b = _trim(text, head.end, unit.end)
+        return head, _Unit(a, b, self.counter.count(text[a:b]), unit.page)
 
     def _overlap(self, units: list[_Unit]) -> list[_Unit]:
         """Trailing units of a full chunk, at most `overlap_tokens`, never the whole chunk."""

@@ -412,6 +412,37 @@ def test_heading_only_section_merges_into_the_next_and_keeps_the_specific_path()
     assert [c.heading_path for c in chunks[1:]] == [("Chapter 2",)]
 
 
+def test_a_heading_opens_the_chunk_of_a_child_section_too_long_to_join_whole() -> None:
+    """A parent heading with nothing under it but a long child section was a chunk of its own:
+    "ARTICLE XIII CONFIDENTIALITY" alone matched a question about confidentiality best and held
+    nothing that answers it."""
+    doc = make_doc(
+        section(["Article 6"]) + section(["Article 6", "Confidentiality"], sentences(6, "secret"))
+    )
+    chunks = chunker().chunk("doc-1", doc)
+    assert chunks[0].text.startswith("Article 6\n\nConfidentiality\n\nThe pump secret 0 ")
+    assert chunks[0].heading_path == ("Article 6", "Confidentiality")
+    assert all("secret" in c.text for c in chunks)
+    assert_fits(chunks, SETTINGS.max_tokens)
+    assert_covers(doc, chunks)
+
+
+def test_a_heading_is_not_a_chunk_when_the_first_sentence_under_it_is_long() -> None:
+    """A contract's "6. Mutual Non-Disparagement; No Public Statements." was a chunk, the clause
+    under it (one long sentence) the next: the clause's start now joins its heading, cut between
+    words."""
+    clause = " ".join(f"{NOUNS[i % 8]}-to-{NOUNS[(i + 3) % 8]}" for i in range(14)) + "."
+    doc = make_doc(section(["Non-Disparagement"], clause, sentences(2, "after")))
+    chunks = chunker().chunk("doc-1", doc)
+    assert chunks[0].text.startswith("Non-Disparagement\n\npump-to-motor valve-to-hose")
+    assert all("-to-" in c.text for c in chunks)
+    assert len(chunks) == 2
+    assert_fits(chunks, SETTINGS.max_tokens)
+    assert_covers(doc, chunks)
+    text = doc.text
+    assert text[chunks[0].end].isspace() and text[chunks[1].start - 1].isspace()
+
+
 def test_fingerprint_follows_settings() -> None:
     assert chunker().fingerprint() == chunker(SETTINGS.model_copy()).fingerprint()
     other = SETTINGS.model_copy(update={"overlap_tokens": 0})
