@@ -193,7 +193,7 @@ class Chunker:
             unit = pending.pop()
             lead = sum(u.tokens for u in current)
             if current and lead + unit.tokens > limit:
-                if len(drafts) == first and lead < self.settings.min_tokens:
+                if len(drafts) == first and lead < min(self.settings.min_tokens, limit):
                     # Nor does the heading or short lead-in of a section whose first sentence
                     # is too long to join it whole: the sentence is cut between words, its
                     # start joins the heading ("6. Mutual Non-Disparagement; No Public

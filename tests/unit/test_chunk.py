@@ -443,6 +443,19 @@ def test_a_heading_is_not_a_chunk_when_the_first_sentence_under_it_is_long() -> 
     assert text[chunks[0].end].isspace() and text[chunks[1].start - 1].isspace()
 
 
+def test_a_heading_longer_than_the_room_under_a_deeper_path_still_chunks() -> None:
+    """A parent heading that fit its own short path can leave no room under its child's longer
+    one (the prefix grows): it must not be cut into nothing, nor loop forever."""
+    settings = ChunkSettings(max_tokens=32, overlap_tokens=0, min_tokens=64, prefix_max_tokens=48)
+    parent = "Terms " + " ".join(f"w{i}" for i in range(20))
+    child = (parent, *(f"Heading number {i} of the long path" for i in range(4)))
+    doc = make_doc(section([parent]) + section(child, sentences(3, "body"), heading=False))
+    with deadline(0.5):
+        chunks = chunker(settings).chunk("doc-1", doc)
+    assert_fits(chunks, 32)
+    assert_covers(doc, chunks)
+
+
 def test_fingerprint_follows_settings() -> None:
     assert chunker().fingerprint() == chunker(SETTINGS.model_copy()).fingerprint()
     other = SETTINGS.model_copy(update={"overlap_tokens": 0})
