@@ -678,7 +678,7 @@ def test_a_heading_supports_a_verdict_only_by_what_it_names(
     c = one_passage(tmp_path, embedder, "Sykes outsourcing agreement", body)
 
     def verdict(question: str, reply: str) -> Answer:
-        return answerer(c, embedder, ScriptedGenerator(reply), sup=0.3).answer(question)
+        return replied(c, embedder, reply, question, sup=0.3)
 
     law = verdict(
         "Is the Sykes outsourcing agreement governed by New York law?",
@@ -827,7 +827,7 @@ def test_a_pointer_to_a_lost_link_is_no_answer(tmp_path: Path, embedder: FakeEmb
     c = one_passage(tmp_path, embedder, "Phone manual", body)
     question = "How can I browse the internet on my device?"
     for reply in ("To browse the internet on your device, see [1].", "Visit to learn more [1]."):
-        a = answerer(c, embedder, ScriptedGenerator(reply), rel=-1.0).answer(question)
+        a = replied(c, embedder, reply, question, rel=-1.0)
         # It points at the passage: the passage's best sentence answers in its place.
         assert "Browse the Internet with Chrome" in a.text, a.text
         assert not a.text.startswith(("To browse", "Visit")), a.text
@@ -849,7 +849,7 @@ def test_a_verdict_affirming_a_name_cites_a_passage_that_holds_it(
     c = one_passage(tmp_path, embedder, "Sykes outsourcing agreement", preamble)
 
     def verdict(question: str, reply: str) -> Answer:
-        return answerer(c, embedder, ScriptedGenerator(reply), sup=0.3).answer(question)
+        return replied(c, embedder, reply, question, sup=0.3)
 
     ny = "Is this Agreement governed by New York law?"
     assert unsupported(verdict(ny, "Yes, this Agreement is governed by New York law [1]."))
@@ -891,7 +891,7 @@ def test_a_verdict_that_restates_the_question_needs_a_passage_holding_what_it_as
     reply = "Yes, Sykes can terminate this Agreement without cause [1]."
     for body, held in ((preamble, False), (clause, True)):
         c = one_passage(tmp_path / str(held), embedder, "Sykes outsourcing agreement", body)
-        a = answerer(c, embedder, ScriptedGenerator(reply), sup=0.3).answer(question)
+        a = replied(c, embedder, reply, question, sup=0.3)
         assert unsupported(a) is not held, a.text
     # Half of what was asked is not most: the signature page names the parties and the
     # license, and says nothing of exclusivity.
@@ -902,7 +902,7 @@ def test_a_verdict_that_restates_the_question_needs_a_passage_holding_what_it_as
     c = one_passage(tmp_path / "signed", embedder, "Morgan Stanley brand license", signed)
     reply = "The Morgan Stanley trademark license is exclusive [1]."
     question = "Is the Morgan Stanley trademark license exclusive?"
-    assert unsupported(answerer(c, embedder, ScriptedGenerator(reply), sup=0.3).answer(question))
+    assert unsupported(replied(c, embedder, reply, question, sup=0.3))
     # Extract mode likewise quotes no passage that lacks what a yes/no question asks...
     a = answerer(c, embedder, None, rel=-1.0).answer(question, mode="extract")
     assert a.abstained and a.reason == "no sentence was relevant", a.text
@@ -922,15 +922,13 @@ def test_a_verdict_that_restates_the_question_needs_a_passage_holding_what_it_as
     c = one_passage(tmp_path / "behalf", embedder, "Distributor agreement", behalf)
     reply = "The agreement can be assigned to another party [1]."
     question = "Can the agreement be assigned to another party?"
-    assert unsupported(answerer(c, embedder, ScriptedGenerator(reply), sup=0.3).answer(question))
+    assert unsupported(replied(c, embedder, reply, question, sup=0.3))
     # A denial too: a list of the models' names says nothing of water. The manual's name is
     # in every header, so what is asked of it is "waterproof".
     models = "Galaxy S10e\n\nGalaxy S10\n\nGalaxy S10+"
     c = one_passage(tmp_path / "models", embedder, "Galaxy S10 manual", models)
     reply = "Galaxy S10 is not waterproof [1]."
-    a = answerer(c, embedder, ScriptedGenerator(reply), sup=0.3).answer(
-        "Is the Galaxy S10 waterproof?"
-    )
+    a = replied(c, embedder, reply, "Is the Galaxy S10 waterproof?", sup=0.3)
     assert unsupported(a), a.text
     # "Is it possible to ..." asks what follows: "possible" is a verdict's word. (Here every
     # other word asked is in the source's header.)
@@ -939,7 +937,7 @@ def test_a_verdict_that_restates_the_question_needs_a_passage_holding_what_it_as
     c = one_passage(tmp_path / "groups", embedder, title, steps)
     reply = "Yes, it is possible to add or remove contacts from groups [1]."
     question = "Is it possible to add or remove contacts from groups?"
-    assert not answerer(c, embedder, ScriptedGenerator(reply), sup=0.3).answer(question).abstained
+    assert not replied(c, embedder, reply, question, sup=0.3).abstained
 
 
 def test_what_a_passage_says_a_thing_is_not_supports_no_claim_that_it_is(
@@ -955,7 +953,7 @@ def test_what_a_passage_says_a_thing_is_not_supports_no_claim_that_it_is(
     question = "Is the license transferable?"
 
     def verdict(reply: str) -> Answer:
-        return answerer(c, embedder, ScriptedGenerator(reply), sup=0.3).answer(question)
+        return replied(c, embedder, reply, question, sup=0.3)
 
     assert unsupported(verdict("Yes, the license is transferable and exclusive [1]."))
     assert not verdict("No, the license is non-transferable and non-exclusive [1].").abstained
