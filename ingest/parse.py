@@ -13,7 +13,7 @@ import html
 import logging
 import re
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,8 +37,9 @@ SUPPORTED = {
 }
 # Bumped whenever parsing or structure detection changes what a file turns into. 2: UTF-16
 # with a BOM, mostly-UTF-8 text, Markdown front matter; 3: tables read a row at a time; 4: the
-# title-case line under a bare clause number ("Section 10" / "Term and Termination").
-PARSER_VERSION = "4"
+# title-case line under a bare clause number ("Section 10" / "Term and Termination"); 5: a
+# sentence broken by a page reads across it (`structure.page_breaks`, `structure.runs_on`).
+PARSER_VERSION = "5"
 _MAX_DOCX_UNZIPPED = 512 * 1024 * 1024
 _SKIP = {"Header", "Footer", "PageBreak", "PageNumber", "Image"}
 # The fast PDF path labels by position: a page that is one big text block comes out as a
@@ -55,6 +56,8 @@ class _Block:
     kind: ElementKind
     page: int | None
     depth: int | None
+    # Goes on with the sentence the block before it broke off at a page break.
+    runs_on: bool = False
 
 
 def parse_file(path: Path, max_bytes: int | None = None) -> ParsedDocument:
@@ -217,16 +220,25 @@ def _pdf(path: Path) -> tuple[list[_Block], str, int | None, list[str]]:
     for b in blocks:
         by_page.setdefault(b.page or 0, []).append(b)
     margins = structure.repeated_margins([[b.text for b in v] for v in by_page.values()])
-    kept = []
-    for page_blocks in by_page.values():
+    body: dict[int, list[_Block]] = {}
+    for page, page_blocks in by_page.items():
         edge = {id(b) for b in page_blocks[:2] + page_blocks[-2:]}
-        for b in page_blocks:
-            at_edge = id(b) in edge
-            if at_edge and (
-                structure.margin_key(b.text) in margins or structure.is_page_number(b.text)
-            ):
-                continue
-            kept.append(b)
+        body[page] = [
+            b
+            for b in page_blocks
+            if id(b) not in edge
+            or not (structure.margin_key(b.text) in margins or structure.is_page_number(b.text))
+        ]
+    # A page's margin run into the end of its text ("... supplied by the Supplier. 3").
+    glued = structure.glued_margins({p: v[-1].text for p, v in body.items() if v})
+    for page, cut in glued.items():
+        last = body[page][-1]
+        body[page][-1] = dataclasses.replace(last, text=last.text[:cut].rstrip())
+    kept: list[_Block] = []
+    for b in (b for v in body.values() for b in v if b.text):
+        if kept and kept[-1].page != b.page and structure.runs_on(kept[-1].text, b.text):
+            b = dataclasses.replace(b, runs_on=True)
+        kept.append(b)
     empty = [p for p in range(1, n_pages + 1) if p not in by_page]
     if n_pages and len(empty) == n_pages:
         raise ParseError(
@@ -304,16 +316,20 @@ def _front_matter(text: str) -> tuple[str, str]:
 
 
 def _parse_text(path: Path) -> ParsedDocument:
-    """Plain text keeps the file's own text as canonical text, so spans are file offsets."""
-    raw = _read_text(path)
-    if not raw.strip():
+    """Plain text keeps the file's own text as canonical text, so spans are file offsets; only
+    a page's margin inside a sentence is blanked out with spaces (`structure.page_breaks`)."""
+    text = _read_text(path)
+    if not text.strip():
         raise ParseError("the file holds only whitespace")
-    pieces = [b.text for b in _blocks(_partition("text", text=raw), structured=False)]
-    spans = [s for s in structure.align(raw, pieces) if s is not None]
-    spans = _fill_gaps(raw, spans)
-    blocks = [_Block(raw[a:b], ElementKind.TEXT, None, None) for a, b in spans]
-    elements = _elements(raw, blocks, spans, clauses=True)
-    return ParsedDocument(raw, tuple(elements), path.stem, "text", None, ())
+    breaks = structure.page_breaks(text)
+    for a, b in breaks:
+        text = text[:a] + " " * (b - a) + text[b:]
+    pieces = [b.text for b in _blocks(_partition("text", text=text), structured=False)]
+    spans = [s for s in structure.align(text, pieces) if s is not None]
+    spans = _fill_gaps(text, spans)
+    blocks = [_Block(text[a:b], ElementKind.TEXT, None, None) for a, b in spans]
+    elements = _elements(text, blocks, spans, clauses=True, joined=breaks)
+    return ParsedDocument(text, tuple(elements), path.stem, "text", None, ())
 
 
 def _fill_gaps(raw: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -364,8 +380,9 @@ def _join(blocks: list[_Block]) -> tuple[str, list[tuple[int, int]]]:
     pos = 0
     for b in blocks:
         if parts:
-            parts.append("\n\n")
-            pos += 2
+            gap = " " if b.runs_on else "\n\n"
+            parts.append(gap)
+            pos += len(gap)
         parts.append(b.text)
         spans.append((pos, pos + len(b.text)))
         pos += len(b.text)
@@ -373,7 +390,11 @@ def _join(blocks: list[_Block]) -> tuple[str, list[tuple[int, int]]]:
 
 
 def _elements(
-    text: str, blocks: list[_Block], spans: list[tuple[int, int]], clauses: bool
+    text: str,
+    blocks: list[_Block],
+    spans: list[tuple[int, int]],
+    clauses: bool,
+    joined: Sequence[tuple[int, int]] = (),
 ) -> list[Element]:
     """Assign heading paths. Structured formats give heading depths; contracts give numbers."""
     stack: list[tuple[int, str]] = []
@@ -393,7 +414,7 @@ def _elements(
             path = tuple(label for _, label in stack)
             out.append(Element(block.kind, start, end, block.page, path, block.depth))
             continue
-        for a, b in structure.split_paragraphs(text, start, end, inside_clauses=True):
+        for a, b in structure.split_paragraphs(text, start, end, True, joined):
             heading = structure.clause_heading(text[a:b])
             if heading is None and last_bare_number and structure.is_title_line(text[a:b]):
                 # "Section 10" then "Term and Termination": its title, though not in capitals.

@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 # A clause number at the start of a paragraph: "ARTICLE IV", "Section 7.3", "7.", "7.3", "7.3.1".
@@ -98,12 +98,18 @@ def is_title_line(text: str) -> bool:
 
 
 def split_paragraphs(
-    text: str, start: int, end: int, inside_clauses: bool
+    text: str,
+    start: int,
+    end: int,
+    inside_clauses: bool,
+    joined: Sequence[tuple[int, int]] = (),
 ) -> list[tuple[int, int]]:
-    """Split text[start:end] into paragraph spans (whitespace trimmed, never empty)."""
+    """Split text[start:end] into paragraph spans (whitespace trimmed, never empty). A gap
+    inside a `joined` span (a page break blanked out, see `page_breaks`) is no paragraph break."""
     cuts = [start]
     for m in _PARAGRAPH_GAP.finditer(text, start, end):
-        cuts.append(m.end())
+        if not any(a <= m.start() and m.end() <= b for a, b in joined):
+            cuts.append(m.end())
     if inside_clauses:
         cuts.extend(m.start() for m in _CLAUSE_INSIDE.finditer(text, start, end))
     cuts = [*sorted(set(cuts)), end]
@@ -142,6 +148,117 @@ def margin_key(text: str) -> str:
 
 def is_page_number(text: str) -> bool:
     return bool(_PAGE_NUMBER.match(text))
+
+
+# A sentence ends here, perhaps inside a closing quote or bracket.
+_SENTENCE_END = re.compile(r"[.:;!?][\"”’')\]]*$")
+# An item of a list, not the rest of a sentence: "ii. Cardholders ...", "(b) the Supplier ...".
+_ENUMERATOR = re.compile(r"^\(?(?:[ivxlc]{1,6}|[a-z])[.)]\s")
+# Words a sentence does not end on, so a capital after them goes on with it ("... of the" |
+# "Company, the MHC and the Bank ...").
+_LINK_WORDS = frozenset(
+    {"a", "an", "and", "any", "as", "at", "between", "by", "each", "for", "from", "in", "its"}
+    | {"of", "on", "or", "such", "that", "the", "their", "this", "to", "under", "upon", "which"}
+    | {"with"}
+)
+
+
+def runs_on(before: str, after: str) -> bool:
+    """Whether `after` goes on with the sentence that `before` broke off at a page break
+    ("... then the party not in default" | "2" | "may, by giving written notice ..."): no
+    sentence end before it, neither side a heading, and `after` starts in lower case, or after
+    a comma or a link word ("the", "of", ...) in words that are not all capitals. A capital
+    after any other word is as often a title or a running line as the rest of a sentence."""
+    last = before.rstrip().rsplit("\n", 1)[-1].strip()
+    first = after.lstrip().split("\n", 1)[0].strip()
+    if not last or not first or _SENTENCE_END.search(last) or is_title_line(last):
+        return False
+    if clause_heading(last) is not None and len(last.split()) <= 12:
+        return False  # "7.3 Termination", or a line of a table of contents
+    if first[0].islower():
+        return _ENUMERATOR.match(first) is None
+    opening = [w for w in first.split()[:3] if any(c.isalpha() for c in w)]
+    if not opening or all(w.isupper() for w in opening) or clause_heading(first) is not None:
+        return False  # "CERTAIN CONFIDENTIAL PORTIONS ...", "EXHIBIT A", "7.3 Term"
+    return last.endswith(",") or last.split()[-1] in _LINK_WORDS
+
+
+# A number at the end of a text, not a clause's ("Section 12") nor part of a figure ("9.5").
+_TRAILING_NUMBER = re.compile(
+    r"[-–—]?[ \t]*(?<![\d.,$/])(?<!section )(?<!article )(?<!clause )(?<!schedule )"
+    r"(?<!exhibit )(\d{1,4})[ \t]*[-–—]?\s*$",
+    re.IGNORECASE,
+)
+
+
+def glued_margins(last_texts: Mapping[int, str]) -> dict[int, int]:
+    """Pages whose last text ends with the page's margin, which the PDF's text layer ran into
+    it, each with where the margin starts: a running footer ("... of the Services. TruckThat
+    LLC Consulting Agreement Page 4 of 7"), or the page's printed number ("... supplied by the
+    Supplier. 3"). A footer is three words or more, one of them a number, ending the last text
+    of at least three pages and 40% of them; printed numbers must follow the pages' order (a
+    constant offset from the page index) on three pages or more, so that a figure ending one
+    page's text is not taken for one."""
+    texts = dict(last_texts)
+    cuts: dict[int, int] = {}
+    keys = {p: margin_key(t).split() for p, t in texts.items()}
+    need = max(3, int(0.4 * len(texts)))
+    for size in range(12, 2, -1):
+        ends = Counter(tuple(k[-size:]) for k in keys.values() if len(k) >= size)
+        footer = next((e for e, n in ends.most_common() if n >= need and "#" in " ".join(e)), None)
+        if footer is not None:
+            for p, k in keys.items():
+                if tuple(k[-size:]) == footer:
+                    cuts[p] = [m.start() for m in re.finditer(r"\S+", texts[p])][-size]
+                    texts[p] = texts[p][: cuts[p]].rstrip()
+            break
+    found = {p: m for p, t in texts.items() if (m := _TRAILING_NUMBER.search(t))}
+    offsets = Counter(int(m.group(1)) - p for p, m in found.items())
+    if offsets and offsets.most_common(1)[0][1] >= 3:
+        offset = offsets.most_common(1)[0][0]
+        cuts.update({p: m.start() for p, m in found.items() if int(m.group(1)) - p == offset})
+    return cuts
+
+
+def page_breaks(text: str) -> list[tuple[int, int]]:
+    """Spans of plain text from the end of a sentence's first part to the start of its rest,
+    where only a page's margin comes between: EDGAR exports keep each page's number where the
+    page ended ("... the party not in default\n\n2\n\nmay, by giving ..."), often beside a
+    running line ("[***] INDICATES MATERIAL THAT HAS BEEN OMITTED ..."). A margin here is a
+    run of paragraphs of one line, each a page number or a line seen three times or more,
+    at least one a page number. Margins between whole sentences, or after a heading (a table of
+    contents), are left where they are."""
+    # Each line's text, stripped, and where that text starts and ends.
+    lines: list[tuple[str, int, int]] = []
+    pos = 0
+    for line in text.split("\n"):
+        lead = len(line) - len(line.lstrip())
+        lines.append((line.strip(), pos + lead, pos + len(line.rstrip())))
+        pos += len(line) + 1
+    seen = Counter(margin_key(line) for line, _, _ in lines if line)
+
+    def margin(line: str) -> bool:
+        return is_page_number(line) or (seen[margin_key(line)] >= 3 and len(line) <= 160)
+
+    out: list[tuple[int, int]] = []
+    i = 1
+    while i < len(lines):
+        j = i  # lines i..j-1: blank or margins, a blank line first and last
+        while j < len(lines) and (not lines[j][0] or margin(lines[j][0])):
+            j += 1
+        run = [line for line, _, _ in lines[i:j]]
+        if (
+            j < len(lines)
+            and lines[i - 1][0]
+            and len(run) >= 3
+            and not run[0]
+            and not run[-1]
+            and any(is_page_number(line) for line in run if line)
+            and runs_on(lines[i - 1][0], lines[j][0])
+        ):
+            out.append((lines[i - 1][2], lines[j][1]))
+        i = max(j, i + 1)
+    return out
 
 
 def align(raw: str, pieces: Sequence[str]) -> list[tuple[int, int] | None]:

@@ -13,7 +13,8 @@ from rag.embedder import LazyEmbedder
 from rag.retrieval import Searcher, make_retrievers
 from rag.settings import ChunkSettings, IngestSettings
 from rag.store import Collection, Store
-from tests.integration.conftest import copy_samples
+from rag.text import sentence_spans
+from tests.integration.conftest import SAMPLES, copy_samples
 
 FILES = [
     "contracts/CARDAX,INC_08_19_2014-EX-10.1-COLLABORATION AGREEMENT.PDF",
@@ -98,6 +99,44 @@ def test_running_footers_stay_out_of_chunks(world: World) -> None:
     legend = "CERTAIN PORTIONS OF THIS EXHIBIT HAVE BEEN OMITTED"
     assert sum(legend in c.text for c in chunks) == 0
     assert any("SECTION 1 DEFINITIONS" in " ".join(c.heading_path) for c in chunks)
+
+
+def test_a_sentence_broken_by_a_page_number_reads_as_one(world: World) -> None:
+    """The Sykes text keeps each page's number where the page ended, inside clause 1.3:
+    "... then the party not in default\n\n2\n\nmay, by giving written notice ...". The number
+    is blanked out, so the clause is one sentence and chunk offsets are still the file's."""
+    raw = (world.docs / TXT).read_text()
+    catalog = world.collection.catalog()
+    sykes = next(d for d in catalog.documents("samples") if Path(d.source).name == TXT)
+    chunk = next(c for c in catalog.chunks_of(sykes.id) if "not in default" in c.text)
+    sentence = next(
+        chunk.text[a:b]
+        for a, b in sentence_spans(chunk.text)
+        if "not in default" in chunk.text[a:b]
+    )
+    assert "the party not in default may, by giving written notice" in " ".join(sentence.split())
+    original = raw[chunk.start : chunk.end]
+    assert len(original) == len(chunk.text)
+    words = original.split()
+    words.remove("2")
+    assert words == chunk.text.split()
+
+
+def test_a_sentence_broken_by_a_pdf_page_reads_as_one() -> None:
+    """A PDF page that ends inside a sentence ("... hereunder unless" | "and until ..."), and a
+    page number run into a page's last line ("... (as the same may 2" | "be amended ...")."""
+    from ingest.parse import parse_file
+
+    cases = {
+        "WARNINGMANAGEMENTSERVICESINC_12_10_1999-EX-10-ENDORSEMENT AGREEMENT.PDF": (
+            "made hereunder unless and until the same has been approved"
+        ),
+        "MorganStanleyDirectLendingFund_20191119_10-12GA_EX-10.5_11898508_EX-10.5_Trademark "
+        "License Agreement.pdf": "(as the same may be amended, modified",
+    }
+    for name, words in cases.items():
+        paragraphs = parse_file(SAMPLES / "contracts" / name).text.split("\n\n")
+        assert any(words in " ".join(p.split()) for p in paragraphs), name
 
 
 def test_search_finds_the_right_documents(world: World) -> None:

@@ -8,10 +8,13 @@ from ingest.structure import (
     SpaceRestorer,
     align,
     clause_heading,
+    glued_margins,
     is_page_number,
     is_title_line,
     margin_key,
+    page_breaks,
     repeated_margins,
+    runs_on,
     split_paragraphs,
 )
 
@@ -202,6 +205,105 @@ def test_is_page_number(text: str) -> None:
 )
 def test_is_not_page_number(text: str) -> None:
     assert not is_page_number(text)
+
+
+# -- sentences broken by a page ---------------------------------------------------------
+CLAUSE = (
+    "1.3 TERMINATION FOR CAUSE. If either party defaults and does not cure the default within "
+    "thirty days, then the party not in default\n\n2\n\nmay, by giving written notice to the "
+    "defaulting party, terminate this Agreement.\n\n"
+)
+
+
+def test_a_page_number_inside_a_sentence_is_a_page_break_to_read_across() -> None:
+    text = CLAUSE + "1.4 NOTICES. Notices are given in writing."
+    [(a, b)] = page_breaks(text)
+    assert text[:a].endswith("the party not in default") and text[b:].startswith("may, by")
+    blanked = text[:a] + " " * (b - a) + text[b:]
+    spans = split_paragraphs(blanked, 0, len(blanked), inside_clauses=True, joined=[(a, b)])
+    assert blanked[spans[0][0] : spans[0][1]].endswith("terminate this Agreement.")
+    assert " ".join(blanked[x:y] for x, y in spans).count("may, by giving") == 1
+    # Without the join the gap of spaces is a paragraph break, as in EDGAR exports.
+    assert len(split_paragraphs(blanked, 0, len(blanked), inside_clauses=True)) == len(spans) + 1
+
+
+def test_a_running_line_beside_the_page_number_is_part_of_the_break() -> None:
+    footer = "Source: ACME CORP, 10-K, 3/21/2019"
+    pages = [f"Clause {n} applies to the Supplier.\n\n{n}\n\n{footer}\n\n" for n in (1, 2)]
+    text = "".join(pages) + "The Supplier shall deliver to the\n\n3\n\n" + footer
+    text += "\n\nCompany, the Bank and the Buyer the goods."
+    [(a, b)] = page_breaks(text)
+    assert text[:a].endswith("deliver to the") and text[b:].startswith("Company, the Bank")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The first clause ends here.\n\n2\n\nthe next one starts in lower case.",
+        "8.2.4 Licenses to Xencor\n\n27\n\n8.2.5 Licenses to BII",  # a table of contents
+        "ARTICLE 4 TERM\n\n5\n\nthe term is five years.",
+        "The Supplier shall not\n2\nmay deliver.",  # a number inside the paragraph
+        "Any notice shall be given by the Buyer\n\n7\n\nExhibit A lists the goods.",
+    ],
+)
+def test_a_page_number_between_sentences_or_after_a_heading_is_no_break(text: str) -> None:
+    assert page_breaks(text) == []
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "expected"),
+    [
+        ("unless", "and until approved.", True),
+        ("... to have", "payments made by check.", True),
+        ("any termination of this", "Agreement. Section 9.", True),
+        ("including any GST on that amount,", "Except as stated.", True),
+        ("... the Products; and", "(b) the Supplier will not.", True),
+        ("ends here.", "and more.", False),
+        ("11. FEES", "the fees are due.", False),
+        ("Term and Termination", "the term is ten years.", False),
+        ("877-243-5082", "ii. Cardholders may call.", False),
+        ("enable the other party to", "CERTAIN CONFIDENTIAL PORTIONS WERE OMITTED", False),
+        ("may be uninstalled", "Bundling of Applications", False),
+        ("as set forth in", "7.3 Termination. Either party may.", False),
+    ],
+)
+def test_runs_on(before: str, after: str, expected: bool) -> None:
+    assert runs_on(before, after) is expected
+
+
+def test_glued_page_numbers_follow_the_pages() -> None:
+    last = {
+        1: "The Parties agree as follows:",
+        2: "the manufacturer of the Products; and 1",
+        3: "on any amount, 2",
+        4: "warrants that:3",
+        5: "the price is $70 4",
+        6: "as stated in Section 5",
+        7: "a fee of 250",
+    }
+    glued = glued_margins(last)
+    assert {p: last[p][:c].rstrip() for p, c in glued.items()} == {
+        2: "the manufacturer of the Products; and",
+        3: "on any amount,",
+        4: "warrants that:",
+        5: "the price is $70",
+    }
+    # Numbers that do not follow the pages are figures, not page numbers.
+    assert glued_margins({1: "a fee of 250", 2: "within 30", 3: "Section 12"}) == {}
+
+
+def test_a_glued_running_footer_is_cut_from_each_page() -> None:
+    last = {
+        p: f"{body} TruckThat LLC Consulting Agreement Page {p} of 4"
+        for p, body in enumerate(["the Company.", "shall be irrevocable.", "the Services."], 1)
+    }
+    last[4] = "IN WITNESS WHEREOF the parties sign on 4 of 4"
+    glued = glued_margins(last)
+    assert {p: last[p][:c].rstrip() for p, c in glued.items()} == {
+        1: "the Company.",
+        2: "shall be irrevocable.",
+        3: "the Services.",
+    }
 
 
 # -- align ------------------------------------------------------------------------------
