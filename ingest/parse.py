@@ -12,6 +12,7 @@ import functools
 import html
 import logging
 import re
+import unicodedata
 import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -38,8 +39,9 @@ SUPPORTED = {
 # Bumped whenever parsing or structure detection changes what a file turns into. 2: UTF-16
 # with a BOM, mostly-UTF-8 text, Markdown front matter; 3: tables read a row at a time; 4: the
 # title-case line under a bare clause number ("Section 10" / "Term and Termination"); 5: a
-# sentence broken by a page reads across it (`structure.page_breaks`, `structure.runs_on`).
-PARSER_VERSION = "5"
+# sentence broken by a page reads across it (`structure.page_breaks`, `structure.runs_on`); 6:
+# parsed text in Unicode's composed form (NFC).
+PARSER_VERSION = "6"
 _MAX_DOCX_UNZIPPED = 512 * 1024 * 1024
 _SKIP = {"Header", "Footer", "PageBreak", "PageNumber", "Image"}
 # The fast PDF path labels by position: a page that is one big text block comes out as a
@@ -375,6 +377,8 @@ def _read_text(path: Path) -> str:
 
 # -- canonical text and headings ------------------------------------------------------------
 def _join(blocks: list[_Block]) -> tuple[str, list[tuple[int, int]]]:
+    """The canonical text of a parsed (not plain-text) file, in Unicode's composed form: PDF
+    text layers give U+037E, the Greek question mark, for every ";" (canonically the same)."""
     parts: list[str] = []
     spans: list[tuple[int, int]] = []
     pos = 0
@@ -383,9 +387,10 @@ def _join(blocks: list[_Block]) -> tuple[str, list[tuple[int, int]]]:
             gap = " " if b.runs_on else "\n\n"
             parts.append(gap)
             pos += len(gap)
-        parts.append(b.text)
-        spans.append((pos, pos + len(b.text)))
-        pos += len(b.text)
+        text = unicodedata.normalize("NFC", b.text)
+        parts.append(text)
+        spans.append((pos, pos + len(text)))
+        pos += len(text)
     return "".join(parts), spans
 
 

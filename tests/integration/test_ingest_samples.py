@@ -139,6 +139,16 @@ def test_a_sentence_broken_by_a_pdf_page_reads_as_one() -> None:
         assert any(words in " ".join(p.split()) for p in paragraphs), name
 
 
+def test_pdf_text_is_in_composed_form() -> None:
+    """pypdf's text layer of the Sparkling PDF gives U+037E, the Greek question mark, for each
+    ";": the same character to Unicode, but not to a reader's search or the wording checks."""
+    from ingest.parse import parse_file
+
+    [path] = (SAMPLES / "contracts").glob("SPARKLINGSPRINGWATER*.PDF")
+    text = parse_file(path).text
+    assert "\u037e" not in text and text.count(";") >= 30
+
+
 def test_search_finds_the_right_documents(world: World) -> None:
     assert world.search("Wireless PowerShare charge Galaxy Buds", k=3)[0].startswith(
         "galaxy-s10-01"
