@@ -39,9 +39,15 @@ class AnswerSentence:
 
 
 def whole(source: Source, sentence: Sentence) -> Sentence:
-    """The sentence as a quote shows it: not cut after "Inc." or "Dr." (`whole_sentence`)."""
+    """The sentence as a quote shows it: not cut after "Inc." or "Dr." (`whole_sentence`), and
+    a heading line with the sentence under it, where its chunk goes on with one: "10.
+    NON-SOLICITATION OF PERSONNEL" alone says that the clause is there, not what it says."""
     c = source.hit.chunk
     a, b = whole_sentence(c.text, sentence.start - c.start, sentence.end - c.start)
+    if heading_line(c, a, b):
+        under = next(((x, y) for x, y in sentence_spans(c.text) if x >= b), None)
+        if under is not None and not heading_line(c, *under):
+            b = whole_sentence(c.text, *under)[1]
     return replace(sentence, start=c.start + a, end=c.start + b, text=c.text[a:b])
 
 

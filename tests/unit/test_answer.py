@@ -1215,6 +1215,25 @@ def test_the_cli_prints_a_reason_that_quotes_the_question_as_it_is(
     assert f"({reason})" in buf.getvalue()
 
 
+def test_a_heading_is_quoted_with_the_sentence_under_it(
+    tmp_path: Path, embedder: FakeEmbedder
+) -> None:
+    # "Is there a clause preventing the solicitation of employees?" answered with a sentence
+    # that the heading supports best: the heading was the whole quote ("10. NON-SOLICITATION
+    # OF PERSONNEL"; the ReWalk strategic alliance agreement), where the lawyer needs the
+    # clause under it.
+    clause = "During the collaboration, neither party shall hire the staff of the other."
+    c = one_passage(
+        tmp_path, embedder, "Alliance agreement", f"10. NON-SOLICITATION OF PERSONNEL\n\n{clause}"
+    )
+    question = "Is there a clause preventing the solicitation of employees in the agreement?"
+    claim = "Yes, there is a non-solicitation of personnel clause"
+    a = replied(c, embedder, f"{claim} [1].", question, sup=0.01, rel=-1.0)
+    assert not a.abstained, a.reason
+    (cited,) = a.sentences[0].citations
+    assert " ".join(cited.quote.split()) == f"10. NON-SOLICITATION OF PERSONNEL {clause}"
+
+
 def test_a_verdict_that_something_exists_cites_a_passage_about_it(
     tmp_path: Path, embedder: FakeEmbedder
 ) -> None:
