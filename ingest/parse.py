@@ -40,8 +40,9 @@ SUPPORTED = {
 # with a BOM, mostly-UTF-8 text, Markdown front matter; 3: tables read a row at a time; 4: the
 # title-case line under a bare clause number ("Section 10" / "Term and Termination"); 5: a
 # sentence broken by a page reads across it (`structure.page_breaks`, `structure.runs_on`); 6:
-# parsed text in Unicode's composed form (NFC).
-PARSER_VERSION = "6"
+# parsed text in Unicode's composed form (NFC); 7: a page number run into the sentence before it
+# ("... of this agreement.2").
+PARSER_VERSION = "7"
 _MAX_DOCX_UNZIPPED = 512 * 1024 * 1024
 _SKIP = {"Header", "Footer", "PageBreak", "PageNumber", "Image"}
 # The fast PDF path labels by position: a page that is one big text block comes out as a

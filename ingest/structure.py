@@ -183,9 +183,10 @@ def runs_on(before: str, after: str) -> bool:
     return last.endswith(",") or last.split()[-1] in _LINK_WORDS
 
 
-# A number at the end of a text, not a clause's ("Section 12") nor part of a figure ("9.5").
+# A number at the end of a text, not a clause's ("Section 12") nor part of a figure ("9.5"),
+# perhaps run into the sentence before it ("... of this agreement.2").
 _TRAILING_NUMBER = re.compile(
-    r"[-–—]?[ \t]*(?<![\d.,$/])(?<!section )(?<!article )(?<!clause )(?<!schedule )"
+    r"[-–—]?[ \t]*(?<![\d,$/])(?<!\d\.)(?<!section )(?<!article )(?<!clause )(?<!schedule )"
     r"(?<!exhibit )(\d{1,4})[ \t]*[-–—]?\s*$",
     re.IGNORECASE,
 )

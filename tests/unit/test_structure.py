@@ -280,6 +280,8 @@ def test_glued_page_numbers_follow_the_pages() -> None:
         5: "the price is $70 4",
         6: "as stated in Section 5",
         7: "a fee of 250",
+        8: "the schedules of this agreement.7",
+        9: "the rate is 9.8",
     }
     glued = glued_margins(last)
     assert {p: last[p][:c].rstrip() for p, c in glued.items()} == {
@@ -287,6 +289,7 @@ def test_glued_page_numbers_follow_the_pages() -> None:
         3: "on any amount,",
         4: "warrants that:",
         5: "the price is $70",
+        8: "the schedules of this agreement.",
     }
     # Numbers that do not follow the pages are figures, not page numbers.
     assert glued_margins({1: "a fee of 250", 2: "within 30", 3: "Section 12"}) == {}
