@@ -236,10 +236,16 @@ def page_breaks(text: str) -> list[tuple[int, int]]:
         lead = len(line) - len(line.lstrip())
         lines.append((line.strip(), pos + lead, pos + len(line.rstrip())))
         pos += len(line) + 1
-    seen = Counter(margin_key(line) for line, _, _ in lines if line)
+    # A running line recurs word for word ("Google Confidential"), or but for its numbers where
+    # it names the page ("ACME Supply Agreement Page 3 of 9"); a line of the body that recurs
+    # but for its numbers ("Clause 4: the fees ...") is no margin, and is never blanked out.
+    exact = Counter(line for line, _, _ in lines if line)
+    paged = Counter(margin_key(line) for line, _, _ in lines if "page" in line.lower())
 
     def margin(line: str) -> bool:
-        return is_page_number(line) or (seen[margin_key(line)] >= 3 and len(line) <= 160)
+        return is_page_number(line) or (
+            len(line) <= 160 and (exact[line] >= 3 or paged[margin_key(line)] >= 3)
+        )
 
     out: list[tuple[int, int]] = []
     i = 1

@@ -236,6 +236,13 @@ def test_a_running_line_beside_the_page_number_is_part_of_the_break() -> None:
     assert text[:a].endswith("deliver to the") and text[b:].startswith("Company, the Bank")
 
 
+def test_a_line_of_the_body_that_recurs_but_for_its_numbers_is_never_blanked_out() -> None:
+    items = "".join(f"Item {n}: the fee is due.\n\n" for n in (1, 2))
+    text = items + "The Supplier shall pay the\n\n3\n\nItem 3: the fee is due.\n\nfees when due."
+    kept = text.index("Item 3")
+    assert not any(a <= kept < b for a, b in page_breaks(text))
+
+
 @pytest.mark.parametrize(
     "text",
     [
