@@ -140,8 +140,9 @@ def test_a_sentence_broken_by_a_pdf_page_reads_as_one() -> None:
 
 
 def test_pdf_text_is_in_composed_form() -> None:
-    """pypdf's text layer of the Sparkling PDF gives U+037E, the Greek question mark, for each
-    ";": the same character to Unicode, but not to a reader's search or the wording checks."""
+    """The Sparkling PDF's text layer, as the parser reads it, gives U+037E, the Greek question
+    mark, for each ";": the same character to Unicode, but not to a reader's search or the
+    wording checks."""
     from ingest.parse import parse_file
 
     [path] = (SAMPLES / "contracts").glob("SPARKLINGSPRINGWATER*.PDF")
