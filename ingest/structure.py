@@ -225,10 +225,9 @@ def page_breaks(text: str) -> list[tuple[int, int]]:
     """Spans of plain text from the end of a sentence's first part to the start of its rest,
     where only a page's margin comes between: EDGAR exports keep each page's number where the
     page ended ("... the party not in default\n\n2\n\nmay, by giving ..."), often beside a
-    running line ("[***] INDICATES MATERIAL THAT HAS BEEN OMITTED ..."). A margin here is a
-    run of paragraphs of one line, each a page number or a line seen three times or more,
-    at least one a page number. Margins between whole sentences, or after a heading (a table of
-    contents), are left where they are."""
+    running line ("Google Confidential"). A margin here is a run of paragraphs of one line,
+    each a page number or a running line (below), at least one a page number. Margins between
+    whole sentences, or after a heading (a table of contents), are left where they are."""
     # Each line's text, stripped, and where that text starts and ends.
     lines: list[tuple[str, int, int]] = []
     pos = 0
