@@ -173,8 +173,9 @@ def runs_on(before: str, after: str) -> bool:
     first = after.lstrip().split("\n", 1)[0].strip()
     if not last or not first or _SENTENCE_END.search(last) or is_title_line(last):
         return False
-    if clause_heading(last) is not None and len(last.split()) <= 12:
-        return False  # "7.3 Termination", or a line of a table of contents
+    heading, words = clause_heading(last), len(last.split())
+    if heading is not None and words <= 12 and len(heading.label.split()) >= words:
+        return False  # "7.3 Termination", a line of a table of contents: a title, no sentence
     if first[0].islower():
         return _ENUMERATOR.match(first) is None
     opening = [w for w in first.split()[:3] if any(c.isalpha() for c in w)]
@@ -221,13 +222,23 @@ def glued_margins(last_texts: Mapping[int, str]) -> dict[int, int]:
     return cuts
 
 
+# A page's number that an export ran into the page's last line, after a wide gap ("... in
+# connection with   22") or between dashes ("... Customer shall -17-").
+_WIDE_GAP = re.compile(r"[ \t]{3,}")
+_GLUED_PAGE_NUMBER = re.compile(r"(?:[ \t]{3,}|[ \t]+(?=-))-?\d{1,4}-?$")
+
+
 def page_breaks(text: str) -> list[tuple[int, int]]:
     """Spans of plain text from the end of a sentence's first part to the start of its rest,
     where only a page's margin comes between: EDGAR exports keep each page's number where the
-    page ended ("... the party not in default\n\n2\n\nmay, by giving ..."), often beside a
-    running line ("Google Confidential"). A margin here is a run of paragraphs of one line,
-    each a page number or a running line (below), at least one a page number. Margins between
-    whole sentences, or after a heading (a table of contents), are left where they are."""
+    page ended ("... the party not in default\n\n2\n\nmay, by giving ..."; "... in connection
+    with   22\n\n\n\n\n\nthe Services ..."), often beside a running line ("Google
+    Confidential"), or mark a page by blank lines alone ("... All rights not herein
+    specifically\n\n\n\n\n\ngranted to Company ..."). A margin here is a run of paragraphs of
+    one line, each a page number or a running line (below), with a page number in it or at the
+    end of the line before it, or three blank lines in a row (a paragraph's gap is one).
+    Margins between whole sentences, or after a heading (a table of contents), are left where
+    they are."""
     # Each line's text, stripped, and where that text starts and ends.
     lines: list[tuple[str, int, int]] = []
     pos = 0
@@ -236,14 +247,22 @@ def page_breaks(text: str) -> list[tuple[int, int]]:
         lines.append((line.strip(), pos + lead, pos + len(line.rstrip())))
         pos += len(line) + 1
     # A running line recurs word for word ("Google Confidential"), or but for its numbers where
-    # it names the page ("ACME Supply Agreement Page 3 of 9"); a line of the body that recurs
-    # but for its numbers ("Clause 4: the fees ...") is no margin, and is never blanked out.
+    # it names the page ("ACME Supply Agreement Page 3 of 9") or ends with it ("*** Confidential
+    # treatment requested ...   4"); a line of the body that recurs but for its numbers
+    # ("Clause 4: the fees ...") is no margin, and is never blanked out.
     exact = Counter(line for line, _, _ in lines if line)
-    paged = Counter(margin_key(line) for line, _, _ in lines if "page" in line.lower())
+    paged = Counter(
+        margin_key(line)
+        for line, _, _ in lines
+        if "page" in line.lower() or _GLUED_PAGE_NUMBER.search(line)
+    )
+
+    # A running header that the export ran into the first line of each page, before a wide gap.
+    heads = Counter(_WIDE_GAP.split(line, maxsplit=1)[0] for line, _, _ in lines if line)
 
     def margin(line: str) -> bool:
         return is_page_number(line) or (
-            len(line) <= 160 and (exact[line] >= 3 or paged[margin_key(line)] >= 3)
+            len(line) <= 400 and (exact[line] >= 3 or paged[margin_key(line)] >= 3)
         )
 
     out: list[tuple[int, int]] = []
@@ -253,16 +272,26 @@ def page_breaks(text: str) -> list[tuple[int, int]]:
         while j < len(lines) and (not lines[j][0] or margin(lines[j][0])):
             j += 1
         run = [line for line, _, _ in lines[i:j]]
+        before, _, end = lines[i - 1]
+        glued = _GLUED_PAGE_NUMBER.search(before)
+        if glued is not None:
+            before, end = before[: glued.start()], end - len(before) + glued.start()
+        after, start, _ = lines[j] if j < len(lines) else ("", 0, 0)
+        head = _WIDE_GAP.split(after, maxsplit=1)
+        if len(head) == 2 and len(head[0]) >= 20 and heads[head[0]] >= 3:
+            after, start = head[1], start + len(after) - len(head[1])
+        gaps = "".join("x" if line else "\n" for line in run)
+        numbered = glued is not None or any(is_page_number(line) for line in run if line)
         if (
             j < len(lines)
-            and lines[i - 1][0]
+            and before
             and len(run) >= 3
             and not run[0]
             and not run[-1]
-            and any(is_page_number(line) for line in run if line)
-            and runs_on(lines[i - 1][0], lines[j][0])
+            and (numbered or "\n\n\n" in gaps)
+            and runs_on(before, after)
         ):
-            out.append((lines[i - 1][2], lines[j][1]))
+            out.append((end, start))
         i = max(j, i + 1)
     return out
 

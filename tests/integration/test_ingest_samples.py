@@ -101,24 +101,34 @@ def test_running_footers_stay_out_of_chunks(world: World) -> None:
     assert any("SECTION 1 DEFINITIONS" in " ".join(c.heading_path) for c in chunks)
 
 
-def test_a_sentence_broken_by_a_page_number_reads_as_one(world: World) -> None:
+@pytest.mark.parametrize(
+    ("start", "reads", "margin"),
+    [
+        ("not in default", "the party not in default may, by giving written notice", ["2"]),
+        ("For convenience", "For convenience, the parties acknowledge that HPS will deduct", []),
+    ],
+)
+def test_a_sentence_broken_by_a_page_reads_as_one(
+    world: World, start: str, reads: str, margin: list[str]
+) -> None:
     """The Sykes text keeps each page's number where the page ended, inside clause 1.3:
-    "... then the party not in default\n\n2\n\nmay, by giving written notice ...". The number
-    is blanked out, so the clause is one sentence and chunk offsets are still the file's."""
+    "... then the party not in default\n\n2\n\nmay, by giving written notice ...", and marks
+    another page by blank lines alone, inside clause 2.3 ("... the parties\n\n\n\n\n\n
+    acknowledge ..."). The margin is blanked out, so each clause is one sentence and chunk
+    offsets are still the file's."""
     raw = (world.docs / TXT).read_text()
     catalog = world.collection.catalog()
     sykes = next(d for d in catalog.documents("samples") if Path(d.source).name == TXT)
-    chunk = next(c for c in catalog.chunks_of(sykes.id) if "not in default" in c.text)
+    chunk = next(c for c in catalog.chunks_of(sykes.id) if start in c.text)
     sentence = next(
-        chunk.text[a:b]
-        for a, b in sentence_spans(chunk.text)
-        if "not in default" in chunk.text[a:b]
+        chunk.text[a:b] for a, b in sentence_spans(chunk.text) if start in chunk.text[a:b]
     )
-    assert "the party not in default may, by giving written notice" in " ".join(sentence.split())
+    assert reads in " ".join(sentence.split())
     original = raw[chunk.start : chunk.end]
     assert len(original) == len(chunk.text)
     words = original.split()
-    words.remove("2")
+    for word in margin:
+        words.remove(word)
     assert words == chunk.text.split()
 
 

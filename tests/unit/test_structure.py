@@ -236,6 +236,42 @@ def test_a_running_line_beside_the_page_number_is_part_of_the_break() -> None:
     assert text[:a].endswith("deliver to the") and text[b:].startswith("Company, the Bank")
 
 
+def test_a_page_marked_by_blank_lines_alone_is_a_page_break_to_read_across() -> None:
+    text = (
+        "24. Reservation of Rights. All rights not herein specifically\n\n\n\n\n\n"
+        "granted to Company shall remain the property of Pey Dirt.\n\n25. Notices."
+    )
+    [(a, b)] = page_breaks(text)
+    assert text[:a].endswith("specifically") and text[b:].startswith("granted to Company")
+    # One blank line is a paragraph's gap, not a page's.
+    assert page_breaks(text.replace("\n\n\n\n\n\n", "\n\n")) == []
+
+
+def test_a_margin_run_into_a_pages_first_or_last_line_is_part_of_the_break() -> None:
+    """Exports that give each page one line run the page's number into its end, after a wide
+    gap, and a running header into its start, before one; a running footer may end with the
+    page's number too."""
+    header = "***Confidential treatment requested pursuant to a request filed with the SEC."
+    bodies = [
+        "1.1 The Supplier shall indemnify the Buyer against any claim (or any part of",
+        "such claim) that arises from its fault.",
+        "1.2 Notices are given in writing.",
+    ]
+    text = "\n\n\n\n\n\n".join(
+        f"     {header}     {body}     {n}" for n, body in enumerate(bodies, start=22)
+    )
+    [(a, b)] = page_breaks(text)
+    assert text[:a].endswith("(or any part of") and text[b:].startswith("such claim)")
+
+    footer = "*** Confidential treatment has been requested for redacted portions.   {}"
+    pages = ["The Supplier shall not make", "or sell the Product.", "Notices are given.", "End."]
+    text = "".join(
+        f"{body}\n\n{footer.format(n)}\n\n\n\n\n\n" for n, body in enumerate(pages, start=4)
+    )
+    [(a, b)] = page_breaks(text)
+    assert text[:a].endswith("shall not make") and text[b:].startswith("or sell the Product")
+
+
 def test_a_line_of_the_body_that_recurs_but_for_its_numbers_is_never_blanked_out() -> None:
     items = "".join(f"Item {n}: the fee is due.\n\n" for n in (1, 2))
     text = items + "The Supplier shall pay the\n\n3\n\nItem 3: the fee is due.\n\nfees when due."
