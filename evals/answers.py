@@ -13,6 +13,7 @@ from pathlib import Path
 
 from evals import cuad, emanual
 from rag.answer import Answer, Answerer
+from rag.lexical import STOPWORDS, stemmer
 
 
 @dataclass(frozen=True)
@@ -107,8 +108,24 @@ _MONTHS = [
 ]
 
 
+# Number words a contract spells a term in ("one (1) year"), as CUAD's answers write them.
+_NUMBERS = "zero one two three four five six seven eight nine ten eleven twelve"
+_NUMBER_WORDS = {w: str(n) for n, w in enumerate(_NUMBERS.split())}
+
+
+def _terms(text: str) -> set[str]:
+    """The stemmed content words and numbers of a short answer ("perpetuity": "perpetual")."""
+    stem = stemmer()
+    words = re.findall(r"\w+", text.lower())
+    return {
+        stem(_NUMBER_WORDS.get(w, w)) for w in words if w not in STOPWORDS or w in _NUMBER_WORDS
+    }
+
+
 def normalized_match(pred: str, gold: str) -> bool:
-    """CUAD's short answers: Yes/No, a date (m/d/yy), a place or 'perpetual'."""
+    """CUAD's short answers: Yes/No, a date (m/d/yy), or a place or term ("New York",
+    "perpetual", "successive 1 year"), whose words the answer must hold, stemmed, with numbers
+    spelled either way; a term with alternatives ("180 days / 6 months") matches either."""
     p, g = " ".join(_tokens(pred)), " ".join(_tokens(gold))
     if not g:
         return False
@@ -121,7 +138,8 @@ def normalized_match(pred: str, gold: str) -> bool:
         year = year if len(year) == 4 else ("20" if int(year) < 50 else "19") + year
         spelled = f"{_MONTHS[month - 1]} {day} {year}" if 1 <= month <= 12 else ""
         return (bool(spelled) and spelled in p) or f"{month} {day} {year}" in p
-    return g in p
+    said = _terms(pred)
+    return any(_terms(alt) <= said for alt in gold.split(" / ") if _terms(alt))
 
 
 def evaluate(
