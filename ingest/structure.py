@@ -335,7 +335,9 @@ class SpaceRestorer:
         self._chars: list[str] = []
         self._gap: list[bool] = []
         gap = False
-        for c in reference:
+        # PDFium gives U+FFFE for a hyphen that breaks a word at a line's end ("anti\ufffe
+        # corruption"), where pdfminer gives "-".
+        for c in reference.replace("\ufffe", "-"):
             if c.isspace():
                 gap = True
                 continue
@@ -353,17 +355,38 @@ class SpaceRestorer:
         p = found
         out: list[str] = []
         prev_space = True
+        unread = 0  # characters PDFium reads otherwise, kept as they are
         for i, c in enumerate(text):
             if c.isspace():
                 out.append(c)
                 prev_space = True
                 continue
+            if unread:
+                out.append(c)
+                unread -= 1
+                continue
             if p >= len(self._chars) or self._chars[p] != c:
+                # Resynchronise where the next characters are found again, passing over up to
+                # two that PDFium reads otherwise.
                 rest = "".join(ch for ch in text[i:] if not ch.isspace())
-                p = self._stream.find(rest[: self._PROBE], p)
-                if p < 0:
+                k, q = next(
+                    (
+                        (k, q)
+                        for k in range(3)
+                        if (q := self._stream.find(rest[k : k + self._PROBE], p)) >= 0
+                    ),
+                    (0, -1),
+                )
+                if q < 0:
                     out.append(text[i:])
                     return "".join(out)
+                p = q
+                if k:
+                    # Nor is a space put back right after them: PDFium's gap there may be
+                    # around a character it reads otherwise ('Activities” )').
+                    out.append(c)
+                    unread, prev_space = k - 1, True
+                    continue
             if self._gap[p] and not prev_space:
                 out.append(" ")
             out.append(c)

@@ -149,6 +149,20 @@ def test_a_sentence_broken_by_a_pdf_page_reads_as_one() -> None:
         assert any(words in " ".join(p.split()) for p in paragraphs), name
 
 
+def test_the_clauses_of_a_pdf_page_whose_text_layer_lost_its_spaces_are_found() -> None:
+    """The Fuse Medical PDF's text layer runs clause 9 together ("... an offence.9.Trade marks
+    and intellectual property9.1The Supplier ... this agreement.9.2The Distributor ..."), and
+    PDFium, which the parser reads the spaces back from, gives U+FFFE for the hyphen in
+    "anti-corruption" a line before."""
+    from ingest.parse import parse_file
+
+    [path] = (SAMPLES / "contracts").glob("FuseMedical*.pdf")
+    parsed = parse_file(path)
+    assert "this agreement. 9.2 The Distributor may sell" in " ".join(parsed.text.split())
+    labels = [e.heading_path[-1] for e in parsed.elements if e.heading_path]
+    assert any(label.startswith("9.2 The Distributor") for label in labels)
+
+
 def test_pdf_text_is_in_composed_form() -> None:
     """The Sparkling PDF's text layer, as the parser reads it, gives U+037E, the Greek question
     mark, for each ";": the same character to Unicode, but not to a reader's search or the

@@ -392,6 +392,30 @@ def test_space_restorer_puts_back_spaces_lost_at_line_ends() -> None:
     assert restorer.restore("The terms setforth below apply.") == "The terms set forth below apply."
 
 
+def test_space_restorer_reads_on_past_characters_pdfium_reads_otherwise() -> None:
+    """PDFium gives U+FFFE for a hyphen at a line's end, and may read a character otherwise
+    than pdfminer; the spaces after it are still put back (the Fuse Medical distributor
+    agreement's clause 9 read "... an offence.9.Trade marks and intellectual property9.1The
+    Supplier ...")."""
+    reference = (
+        "relating to anti\ufffecorruption; and\n(b) not engage in an offence.\n9. Trade marks\n"
+        "9.1 The Supplier grants the right\nto use the Trade Marks in\nthe promotion."
+    )
+    glued = (
+        "relating to anti-corruption; and(b)not engage in an offence.9.Trade marks9.1The "
+        "Supplier grants the right"
+    )
+    assert SpaceRestorer(reference).restore(glued) == (
+        "relating to anti-corruption; and (b) not engage in an offence. 9. Trade marks 9.1 The "
+        "Supplier grants the right"
+    )
+    # A character read otherwise ("ﬁ" for "fi"): passed over, and the rest restored.
+    restorer = SpaceRestorer("Under this agreement the \ufb01rst\nterm and the\nsecond term")
+    assert restorer.restore("Under this agreement the firstterm and thesecond term") == (
+        "Under this agreement the first term and the second term"
+    )
+
+
 def test_space_restorer_leaves_correct_text_alone() -> None:
     reference = "Alpha beta\ngamma delta."
     assert SpaceRestorer(reference).restore("Alpha beta gamma delta.") == "Alpha beta gamma delta."
