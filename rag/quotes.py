@@ -75,7 +75,18 @@ def onward(source: Source, sentence: Sentence, more: int = 3) -> Sentence:
                 break
             end = b
     start = _from_the_step(c.text, spans, sentence.start - c.start)
+    # A number alone closing the quote begins what comes next: EDGAR text sets a clause's
+    # number apart from its title ("2.       PAYMENTS"), so "... in such notice of
+    # termination. 2." ends at "termination.".
+    while (
+        last := next((a for a, b in spans if b == end and a > start), None)
+    ) is not None and _NUMBER.fullmatch(c.text[last:end]):
+        end = max((b for a, b in spans if b <= last), default=last)
     return replace(sentence, start=c.start + start, end=c.start + end, text=c.text[start:end])
+
+
+# A clause's number with nothing after it: "2.", "4.1", "(b)", "IV.".
+_NUMBER = re.compile(r"\(?(?:\d{1,3}(?:\.\d{1,3})*|[A-Za-z]|[IVXLC]{1,6})[.)]?")
 
 
 # An item of a settings list ("Time : Set a time for the alarm.") and a step ("From Clock, tap

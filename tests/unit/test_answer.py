@@ -816,6 +816,24 @@ def test_a_how_to_quote_of_a_list_item_starts_at_the_step_that_opens_the_list(
     assert a.text.startswith("Time : Set a time"), a.text
 
 
+def test_a_how_to_quote_does_not_end_on_the_next_clauses_number(
+    tmp_path: Path, embedder: FakeEmbedder
+) -> None:
+    # EDGAR text sets a clause's number apart from its title ("2.       PAYMENTS"), and the
+    # title starts the next chunk: "How can the Sykes outsourcing agreement be terminated?"
+    # was quoted "... as of a date specified in such notice of termination. 2." (sample).
+    body = (
+        "1.3 TERMINATION FOR CAUSE. If either party defaults, the party not in default may, by "
+        "giving written notice, terminate this Agreement as of a date specified in such notice "
+        "of termination.\n\n      2."
+    )
+    c = one_passage(tmp_path, embedder, "Outsourcing agreement", body)
+    a = answerer(c, embedder, None, rel=-1.0).answer(
+        "How can the agreement be terminated?", "extract"
+    )
+    assert a.text.endswith("in such notice of termination. [1]"), a.text
+
+
 def test_a_pointer_to_a_lost_link_is_no_answer(tmp_path: Path, embedder: FakeEmbedder) -> None:
     # A PDF's link text is often missing from its text layer ("Visit to learn more.", "To add
     # an email account, see ."); the 0.5B model copied or imitated what was left: "How can I
