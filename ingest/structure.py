@@ -147,7 +147,9 @@ def margin_key(text: str) -> str:
 
 
 def is_page_number(text: str) -> bool:
-    return bool(_PAGE_NUMBER.match(text))
+    # Short first: on a long line of spaces the pattern's runs of "\s*" take quadratic time.
+    text = text.strip()
+    return len(text) <= 40 and _PAGE_NUMBER.match(text) is not None
 
 
 # A sentence ends here, perhaps inside a closing quote or bracket.
@@ -193,6 +195,14 @@ _TRAILING_NUMBER = re.compile(
 )
 
 
+def _at_end(pattern: re.Pattern[str], text: str) -> re.Match[str] | None:
+    """`pattern`, which ends with "$", searched in the last 200 characters of `text` without its
+    trailing whitespace: from every start in a long run of spaces, a pattern that opens on
+    spaces runs through the whole run before failing (a line of 40,000 spaces took 30 s)."""
+    end = len(text.rstrip())
+    return pattern.search(text, max(0, end - 200), end)
+
+
 def glued_margins(last_texts: Mapping[int, str]) -> dict[int, int]:
     """Pages whose last text ends with the page's margin, which the PDF's text layer ran into
     it, each with where the margin starts: a running footer ("... of the Services. TruckThat
@@ -214,7 +224,7 @@ def glued_margins(last_texts: Mapping[int, str]) -> dict[int, int]:
                     cuts[p] = [m.start() for m in re.finditer(r"\S+", texts[p])][-size]
                     texts[p] = texts[p][: cuts[p]].rstrip()
             break
-    found = {p: m for p, t in texts.items() if (m := _TRAILING_NUMBER.search(t))}
+    found = {p: m for p, t in texts.items() if (m := _at_end(_TRAILING_NUMBER, t))}
     offsets = Counter(int(m.group(1)) - p for p, m in found.items())
     if offsets and offsets.most_common(1)[0][1] >= 3:
         offset = offsets.most_common(1)[0][0]
@@ -254,7 +264,7 @@ def page_breaks(text: str) -> list[tuple[int, int]]:
     paged = Counter(
         margin_key(line)
         for line, _, _ in lines
-        if "page" in line.lower() or _GLUED_PAGE_NUMBER.search(line)
+        if "page" in line.lower() or _at_end(_GLUED_PAGE_NUMBER, line)
     )
 
     # A running header that the export ran into the first line of each page, before a wide gap.
@@ -273,7 +283,7 @@ def page_breaks(text: str) -> list[tuple[int, int]]:
             j += 1
         run = [line for line, _, _ in lines[i:j]]
         before, _, end = lines[i - 1]
-        glued = _GLUED_PAGE_NUMBER.search(before)
+        glued = _at_end(_GLUED_PAGE_NUMBER, before)
         if glued is not None:
             before, end = before[: glued.start()], end - len(before) + glued.start()
         after, start, _ = lines[j] if j < len(lines) else ("", 0, 0)

@@ -1,4 +1,5 @@
-"""Model-free stand-ins for the protocols in rag.embedder, plus a sentence splitter.
+"""Model-free stand-ins for the protocols in rag.embedder, plus a sentence splitter and a
+deadline that turns a hang into a test failure.
 
 They behave like the real things in the ways the code relies on: `FakeCounter` splits text the
 way BERT's pre-tokenizer does (words and single punctuation marks), `FakeEmbedder` gives
@@ -8,9 +9,11 @@ pieces that concatenate back to the input exactly.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
-from collections.abc import Sequence
+import signal
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 
@@ -84,3 +87,19 @@ def split_sentences(text: str) -> list[str]:
     if pos < len(text):
         pieces.append(text[pos:])
     return pieces
+
+
+@contextlib.contextmanager
+def deadline(seconds: float) -> Iterator[None]:
+    """Turn a hang into a test failure."""
+
+    def expire(signum: int, frame: object) -> None:
+        raise TimeoutError(f"did not finish within {seconds}s (endless loop?)")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)

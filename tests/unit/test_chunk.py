@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
 import itertools
-import signal
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pytest
@@ -15,7 +13,7 @@ from ingest.chunk import Chunker
 from rag.errors import ConfigError
 from rag.settings import ChunkSettings
 from rag.types import Chunk, Element, ElementKind, ParsedDocument
-from tests.unit.fakes import FakeCounter, split_sentences
+from tests.unit.fakes import FakeCounter, deadline, split_sentences
 
 SETTINGS = ChunkSettings(max_tokens=64, overlap_tokens=8, min_tokens=16, prefix_max_tokens=12)
 TITLE = "Pump Manual"
@@ -99,22 +97,6 @@ def chunker(settings: ChunkSettings = SETTINGS) -> Chunker:
 
 def overlapping(doc: ParsedDocument, chunk: Chunk) -> list[Element]:
     return [el for el in doc.elements if el.start < chunk.end and chunk.start < el.end]
-
-
-@contextlib.contextmanager
-def deadline(seconds: float) -> Iterator[None]:
-    """Turn a hang into a test failure."""
-
-    def expire(signum: int, frame: object) -> None:
-        raise TimeoutError(f"did not finish within {seconds}s (endless loop?)")
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 def assert_fits(chunks: Sequence[Chunk], max_tokens: int) -> None:

@@ -17,6 +17,7 @@ from ingest.structure import (
     runs_on,
     split_paragraphs,
 )
+from tests.unit.fakes import deadline
 
 
 # -- clause_heading ------------------------------------------------------------------------
@@ -270,6 +271,18 @@ def test_a_margin_run_into_a_pages_first_or_last_line_is_part_of_the_break() -> 
     )
     [(a, b)] = page_breaks(text)
     assert text[:a].endswith("shall not make") and text[b:].startswith("or sell the Product")
+
+
+def test_a_long_run_of_spaces_takes_no_quadratic_time() -> None:
+    """The patterns for a page number at a line's end open on runs of spaces, and were
+    searched from every start in the run: a line of 40,000 spaces took 30 s."""
+    spaces = " " * 200_000
+    text = f"The Supplier shall deliver the{spaces}22\n\n\n\n\n\nthe goods.\n\n1{spaces}x"
+    with deadline(5):
+        [(a, b)] = page_breaks(text)
+        assert not text[a:b].strip(" \n0123456789") and text[b:].startswith("the goods")
+        assert glued_margins({1: f"a{spaces}x", 2: f"b{spaces}", 3: f"c{spaces}3"}) == {}
+        assert not is_page_number(f"1{spaces}x")
 
 
 def test_a_line_of_the_body_that_recurs_but_for_its_numbers_is_never_blanked_out() -> None:
