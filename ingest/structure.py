@@ -13,6 +13,7 @@ import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 # A clause number at the start of a paragraph: "ARTICLE IV", "Section 7.3", "7.", "7.3", "7.3.1".
 _CLAUSE = re.compile(
@@ -244,11 +245,29 @@ def page_breaks(text: str) -> list[tuple[int, int]]:
     page ended ("... the party not in default\n\n2\n\nmay, by giving ..."; "... in connection
     with   22\n\n\n\n\n\nthe Services ..."), often beside a running line ("Google
     Confidential"), or mark a page by blank lines alone ("... All rights not herein
-    specifically\n\n\n\n\n\ngranted to Company ..."). A margin here is a run of paragraphs of
-    one line, each a page number or a running line (below), with a page number in it or at the
-    end of the line before it, or three blank lines in a row (a paragraph's gap is one).
-    Margins between whole sentences, or after a heading (a table of contents), are left where
-    they are."""
+    specifically\n\n\n\n\n\ngranted to Company ..."). Margins between whole sentences, or
+    after a heading (a table of contents), are left where they are (`_page_ends`)."""
+    return [(p.end, p.start) for p in _page_ends(text) if p.runs_on]
+
+
+def glued_page_numbers(text: str) -> list[tuple[int, int]]:
+    """Spans of the page numbers that a plain-text export ran into the last line of a page
+    ending between sentences ("... authorised written waiver or release.     27"), which would
+    otherwise close the sentence; those inside a sentence are in its `page_breaks` span."""
+    return [p.number for p in _page_ends(text) if p.number is not None and not p.runs_on]
+
+
+class _PageEnd(NamedTuple):
+    end: int  # where the text before the page's margin ends
+    start: int  # where the text after it starts
+    number: tuple[int, int] | None  # the page's number, run into the line before the margin
+    runs_on: bool  # a sentence goes on across the margin
+
+
+def _page_ends(text: str) -> list[_PageEnd]:
+    """Where pages end in plain text: a run of paragraphs of one line, each a page number or a
+    running line (below), with a page number in it or at the end of the line before it, or
+    three blank lines in a row (a paragraph's gap is one)."""
     # Each line's text, stripped, and where that text starts and ends.
     lines: list[tuple[str, int, int]] = []
     pos = 0
@@ -275,7 +294,20 @@ def page_breaks(text: str) -> list[tuple[int, int]]:
             len(line) <= 400 and (exact[line] >= 3 or paged[margin_key(line)] >= 3)
         )
 
-    out: list[tuple[int, int]] = []
+    # A number run into the end of a line is a page's where the pages go on counting: the
+    # line before or after with such a number has the one before or after it ("... that   23",
+    # "... grounds   24"), so that a figure ending a line ("Total   2019") is not taken for one.
+    ends = [
+        (k, int(m.group().strip(" \t-")))
+        for k, (line, _, _) in enumerate(lines[:-1])
+        if not lines[k + 1][0] and (m := _at_end(_GLUED_PAGE_NUMBER, line))
+    ]
+    counted = {
+        k
+        for i, (k, n) in enumerate(ends)
+        if any(abs(n - ends[x][1]) == 1 for x in (i - 1, i + 1) if 0 <= x < len(ends))
+    }
+    out: list[_PageEnd] = []
     i = 1
     while i < len(lines):
         j = i  # lines i..j-1: blank or margins, a blank line first and last
@@ -283,9 +315,11 @@ def page_breaks(text: str) -> list[tuple[int, int]]:
             j += 1
         run = [line for line, _, _ in lines[i:j]]
         before, _, end = lines[i - 1]
-        glued = _at_end(_GLUED_PAGE_NUMBER, before)
+        glued = _at_end(_GLUED_PAGE_NUMBER, before) if i - 1 in counted else None
+        number = None
         if glued is not None:
-            before, end = before[: glued.start()], end - len(before) + glued.start()
+            number = (end - len(before) + glued.start(), end)
+            before, end = before[: glued.start()], number[0]
         after, start, _ = lines[j] if j < len(lines) else ("", 0, 0)
         head = _WIDE_GAP.split(after, maxsplit=1)
         if len(head) == 2 and len(head[0]) >= 20 and heads[head[0]] >= 3:
@@ -299,9 +333,8 @@ def page_breaks(text: str) -> list[tuple[int, int]]:
             and not run[0]
             and not run[-1]
             and (numbered or "\n\n\n" in gaps)
-            and runs_on(before, after)
         ):
-            out.append((end, start))
+            out.append(_PageEnd(end, start, number, runs_on(before, after)))
         i = max(j, i + 1)
     return out
 

@@ -9,6 +9,7 @@ from ingest.structure import (
     align,
     clause_heading,
     glued_margins,
+    glued_page_numbers,
     is_page_number,
     is_title_line,
     margin_key,
@@ -271,6 +272,17 @@ def test_a_margin_run_into_a_pages_first_or_last_line_is_part_of_the_break() -> 
     )
     [(a, b)] = page_breaks(text)
     assert text[:a].endswith("shall not make") and text[b:].startswith("or sell the Product")
+
+
+def test_a_page_number_run_into_a_sentences_end_is_one_where_the_pages_go_on_counting() -> None:
+    pages = ["1.1 The Supplier delivers.", "1.2 The Buyer pays.", "1.3 Notices are in writing."]
+    text = "\n\n\n\n\n\n".join(f"{body}     {n}" for n, body in enumerate(pages, start=7))
+    text += "\n\n\n\n\n\nEnd."
+    assert [text[a:b].strip() for a, b in glued_page_numbers(text)] == ["7", "8", "9"]
+    assert page_breaks(text) == []  # no sentence runs on
+    # A figure ending a line is no page number where no count goes on around it.
+    text = "The fees for the year   2019\n\n\n\n\n\nThe Buyer pays.\n\nIt is due   45\n\n\n\nNow."
+    assert glued_page_numbers(text) == []
 
 
 def test_a_long_run_of_spaces_takes_no_quadratic_time() -> None:
