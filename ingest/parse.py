@@ -42,7 +42,7 @@ SUPPORTED = {
 # sentence broken by a page reads across it (`structure.page_breaks`, `structure.runs_on`); 6:
 # parsed text in Unicode's composed form (NFC); 7: a page number run into the sentence before it
 # ("... of this agreement.2"); 8: a line that recurs but for its numbers is no running line.
-PARSER_VERSION = "12"
+PARSER_VERSION = "13"
 _MAX_DOCX_UNZIPPED = 512 * 1024 * 1024
 _SKIP = {"Header", "Footer", "PageBreak", "PageNumber", "Image"}
 # The fast PDF path labels by position: a page that is one big text block comes out as a
@@ -320,13 +320,13 @@ def _front_matter(text: str) -> tuple[str, str]:
 
 def _parse_text(path: Path) -> ParsedDocument:
     """Plain text keeps the file's own text as canonical text, so spans are file offsets; only
-    a page's margin inside a sentence (`structure.page_breaks`), and a page number run into the
-    end of a sentence (`structure.glued_page_numbers`), are blanked out with spaces."""
+    a page's margin, inside a sentence (`structure.page_breaks`) or between two
+    (`structure.page_margins`), is blanked out with spaces."""
     text = _read_text(path)
     if not text.strip():
         raise ParseError("the file holds only whitespace")
     breaks = structure.page_breaks(text)
-    blanks = sorted([*breaks, *structure.glued_page_numbers(text)])
+    blanks = sorted([*breaks, *structure.page_margins(text)])
     if blanks:  # one pass: a long export may hold thousands
         starts = [0, *(b for _, b in blanks)]
         kept = [text[s:a] + " " * (b - a) for s, (a, b) in zip(starts, blanks, strict=False)]

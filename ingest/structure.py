@@ -236,6 +236,7 @@ def glued_margins(last_texts: Mapping[int, str]) -> dict[int, int]:
 # A page's number that an export ran into the page's last line, after a wide gap ("... in
 # connection with   22") or between dashes ("... Customer shall -17-").
 _WIDE_GAP = re.compile(r"[ \t]{3,}")
+_PAGE_CHARS = 500  # a page holds more text than this
 _GLUED_PAGE_NUMBER = re.compile(r"(?:[ \t]{3,}|[ \t]+(?=-))-?\d{1,4}-?$")
 
 
@@ -250,17 +251,17 @@ def page_breaks(text: str) -> list[tuple[int, int]]:
     return [(p.end, p.start) for p in _page_ends(text) if p.runs_on]
 
 
-def glued_page_numbers(text: str) -> list[tuple[int, int]]:
-    """Spans of the page numbers that a plain-text export ran into the last line of a page
-    ending between sentences ("... authorised written waiver or release.     27"), which would
-    otherwise close the sentence; those inside a sentence are in its `page_breaks` span."""
-    return [p.number for p in _page_ends(text) if p.number is not None and not p.runs_on]
+def page_margins(text: str) -> list[tuple[int, int]]:
+    """Spans of the numbers of plain-text pages that end between sentences, on lines of their
+    own or run into the page's last line ("... waiver or release.     27", "... OR OTHERWISE.
+    -62-"); those inside a sentence are in its `page_breaks` span."""
+    return [m for p in _page_ends(text) if not p.runs_on for m in p.margins]
 
 
 class _PageEnd(NamedTuple):
     end: int  # where the text before the page's margin ends
     start: int  # where the text after it starts
-    number: tuple[int, int] | None  # the page's number, run into the line before the margin
+    margins: list[tuple[int, int]]  # its page numbers, blanked where no sentence runs on
     runs_on: bool  # a sentence goes on across the margin
 
 
@@ -294,18 +295,23 @@ def _page_ends(text: str) -> list[_PageEnd]:
             len(line) <= 400 and (exact[line] >= 3 or paged[margin_key(line)] >= 3)
         )
 
-    # A number run into the end of a line is a page's where the pages go on counting: the
-    # line before or after with such a number has the one before or after it ("... that   23",
-    # "... grounds   24"), so that a figure ending a line ("Total   2019") is not taken for one.
-    ends = [
-        (k, int(m.group().strip(" \t-")))
-        for k, (line, _, _) in enumerate(lines[:-1])
-        if not lines[k + 1][0] and (m := _at_end(_GLUED_PAGE_NUMBER, line))
-    ]
+    # A page's number, on a line of its own or run into the end of its last line, is one
+    # where the pages go on counting: the number before or after it, a page's text away, has
+    # the one before or after it ("... that   23", "24"), so that a figure ending a line or
+    # alone on one ("Total   2019", a table's "45"), or a table of contents' page, is not.
+    numbers = []
+    for k, (line, _, _) in enumerate(lines[:-1]):
+        if is_page_number(line) and not lines[k - 1][0] and not lines[k + 1][0]:
+            numbers.append((k, int(re.findall(r"\d+", line)[0])))
+        elif not lines[k + 1][0] and (m := _at_end(_GLUED_PAGE_NUMBER, line)):
+            numbers.append((k, int(m.group().strip(" \t-"))))
     counted = {
         k
-        for i, (k, n) in enumerate(ends)
-        if any(abs(n - ends[x][1]) == 1 for x in (i - 1, i + 1) if 0 <= x < len(ends))
+        for i, (k, n) in enumerate(numbers)
+        for x in (i - 1, i + 1)
+        if 0 <= x < len(numbers)
+        and abs(n - numbers[x][1]) == 1
+        and abs(lines[k][1] - lines[numbers[x][0]][1]) >= _PAGE_CHARS
     }
     out: list[_PageEnd] = []
     i = 1
@@ -315,11 +321,13 @@ def _page_ends(text: str) -> list[_PageEnd]:
             j += 1
         run = [line for line, _, _ in lines[i:j]]
         before, _, end = lines[i - 1]
+        # Blanked between sentences: the page's counted numbers, not its running lines, which
+        # cannot be told from a line of the body that recurs ("[***]", a table's "Clause").
+        margins = [(x, y) for k in range(i, j) if k in counted for _, x, y in [lines[k]]]
         glued = _at_end(_GLUED_PAGE_NUMBER, before) if i - 1 in counted else None
-        number = None
         if glued is not None:
-            number = (end - len(before) + glued.start(), end)
-            before, end = before[: glued.start()], number[0]
+            margins.insert(0, (end - len(before) + glued.start(), end))
+            before, end = before[: glued.start()], margins[0][0]
         after, start, _ = lines[j] if j < len(lines) else ("", 0, 0)
         head = _WIDE_GAP.split(after, maxsplit=1)
         if len(head) == 2 and len(head[0]) >= 20 and heads[head[0]] >= 3:
@@ -334,7 +342,7 @@ def _page_ends(text: str) -> list[_PageEnd]:
             and not run[-1]
             and (numbered or "\n\n\n" in gaps)
         ):
-            out.append(_PageEnd(end, start, number, runs_on(before, after)))
+            out.append(_PageEnd(end, start, margins, runs_on(before, after)))
         i = max(j, i + 1)
     return out
 

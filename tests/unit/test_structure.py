@@ -9,11 +9,11 @@ from ingest.structure import (
     align,
     clause_heading,
     glued_margins,
-    glued_page_numbers,
     is_page_number,
     is_title_line,
     margin_key,
     page_breaks,
+    page_margins,
     repeated_margins,
     runs_on,
     split_paragraphs,
@@ -249,40 +249,51 @@ def test_a_page_marked_by_blank_lines_alone_is_a_page_break_to_read_across() -> 
     assert page_breaks(text.replace("\n\n\n\n\n\n", "\n\n")) == []
 
 
+# A page's worth of text: page numbers count where the pages around them hold text.
+PAGE = "The parties agree to the terms set out in this Agreement and its Schedules. " * 8
+
+
 def test_a_margin_run_into_a_pages_first_or_last_line_is_part_of_the_break() -> None:
     """Exports that give each page one line run the page's number into its end, after a wide
     gap, and a running header into its start, before one; a running footer may end with the
     page's number too."""
     header = "***Confidential treatment requested pursuant to a request filed with the SEC."
-    bodies = [
-        "1.1 The Supplier shall indemnify the Buyer against any claim (or any part of",
-        "such claim) that arises from its fault.",
-        "1.2 Notices are given in writing.",
+    pages = [  # each page's first and last sentence
+        ("1.1 The Supplier delivers.", "The Supplier indemnifies the Buyer (or any part of"),
+        ("such claim) that arises from its fault.", "1.2 Notices are given in writing."),
+        ("1.3 Fees are due monthly.", "End."),
     ]
     text = "\n\n\n\n\n\n".join(
-        f"     {header}     {body}     {n}" for n, body in enumerate(bodies, start=22)
+        f"     {header}     {first} {PAGE}{last}     {n}"
+        for n, (first, last) in enumerate(pages, start=22)
     )
     [(a, b)] = page_breaks(text)
     assert text[:a].endswith("(or any part of") and text[b:].startswith("such claim)")
 
     footer = "*** Confidential treatment has been requested for redacted portions.   {}"
-    pages = ["The Supplier shall not make", "or sell the Product.", "Notices are given.", "End."]
+    pages = [("1.1 Fees.", "The Supplier shall not make"), ("or sell the Product.", "End.")]
     text = "".join(
-        f"{body}\n\n{footer.format(n)}\n\n\n\n\n\n" for n, body in enumerate(pages, start=4)
+        f"{first} {PAGE}{last}\n\n{footer.format(n)}\n\n\n\n\n\n"
+        for n, (first, last) in enumerate([*pages, ("1.2 Notices.", "End.")], start=4)
     )
     [(a, b)] = page_breaks(text)
     assert text[:a].endswith("shall not make") and text[b:].startswith("or sell the Product")
 
 
-def test_a_page_number_run_into_a_sentences_end_is_one_where_the_pages_go_on_counting() -> None:
-    pages = ["1.1 The Supplier delivers.", "1.2 The Buyer pays.", "1.3 Notices are in writing."]
+def test_a_page_number_between_sentences_is_one_where_the_pages_go_on_counting() -> None:
+    pages = [f"{PAGE}1.1 The Supplier delivers.", f"{PAGE}1.2 The Buyer pays.", f"{PAGE}End."]
+    # Run into the end of a page's last line, or on a line of its own.
     text = "\n\n\n\n\n\n".join(f"{body}     {n}" for n, body in enumerate(pages, start=7))
-    text += "\n\n\n\n\n\nEnd."
-    assert [text[a:b].strip() for a, b in glued_page_numbers(text)] == ["7", "8", "9"]
+    assert [text[a:b].strip() for a, b in page_margins(text)] == ["7", "8"]
+    text = "".join(f"{body}\n\n- {n} -\n\n" for n, body in enumerate(pages, start=7))
+    assert [text[a:b] for a, b in page_margins(text)] == ["- 7 -", "- 8 -"]
     assert page_breaks(text) == []  # no sentence runs on
-    # A figure ending a line is no page number where no count goes on around it.
-    text = "The fees for the year   2019\n\n\n\n\n\nThe Buyer pays.\n\nIt is due   45\n\n\n\nNow."
-    assert glued_page_numbers(text) == []
+    # A figure ending a line, or alone on one, where no count goes on around it; a table of
+    # contents' pages, which count on a line or two apart.
+    text = f"The fees for the year   2019\n\n\n\n\n\n{PAGE}\n\nIt is due   45\n\n\n\nNow."
+    assert page_margins(text) == []
+    contents = "".join(f"6.{n}\n\nWarranties\n\n{n + 20}\n\n" for n in range(1, 5))
+    assert page_margins(f"{PAGE}\n\n{contents}{PAGE}") == []
 
 
 def test_a_long_run_of_spaces_takes_no_quadratic_time() -> None:
@@ -339,7 +350,7 @@ def test_runs_on(before: str, after: str, expected: bool) -> None:
     assert runs_on(before, after) is expected
 
 
-def test_glued_page_numbers_follow_the_pages() -> None:
+def test_page_margins_follow_the_pages() -> None:
     last = {
         1: "The Parties agree as follows:",
         2: "the manufacturer of the Products; and 1",
