@@ -11,7 +11,7 @@ names a source (a copied heading, a bare "No [1].") points at it, for `rag.answe
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -354,11 +354,27 @@ class _Reading:
 
 def once(kept: list[AnswerSentence], new: AnswerSentence) -> list[AnswerSentence]:
     """`kept` and `new`, each said once: a sentence said twice, or one that a quote (a
-    restatement replaced by the sentences it cited) already holds, or holds, goes."""
+    restatement replaced by the sentences it cited) already holds, or holds, goes. Pieces of one
+    sentence copied on either side of a marker are that sentence, quoted: a passage's own
+    brackets read as citations ("11.3 Assignment. [ * ] may [ * ]any of its rights ..." was
+    copied as "[1]. may [2]. any of its rights ... consent of [3].", and the answer read "may
+    [1] any of its rights ... [1]")."""
     flat = " ".join(new.text.split())
     if any(flat in " ".join(k.text.split()) for k in kept):
         return kept
+    if kept and _pieces_of_one(kept[-1], new):
+        (c,) = new.citations
+        whole = replace(new, text=" ".join(c.quote.split()), support=1.0, verbatim=True)
+        return [*kept[:-1], whole]
     return [k for k in kept if " ".join(k.text.split()) not in flat] + [new]
+
+
+def _pieces_of_one(a: AnswerSentence, b: AnswerSentence) -> bool:
+    """`a` and `b` copy pieces of the one sentence they both cite, word for word."""
+    if len(a.citations) != 1 or a.citations != b.citations:
+        return False
+    quote = _flat(a.citations[0].quote)
+    return all(_flat(x.text) in quote for x in (a, b))
 
 
 def _flat(text: str) -> str:

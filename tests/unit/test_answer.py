@@ -834,6 +834,23 @@ def test_a_how_to_quote_does_not_end_on_the_next_clauses_number(
     assert a.text.endswith("in such notice of termination. [1]"), a.text
 
 
+def test_pieces_of_one_sentence_copied_around_a_marker_are_that_sentence_quoted(
+    tmp_path: Path, embedder: FakeEmbedder
+) -> None:
+    # A passage's own brackets read as citations: CUAD's Whitesmoke-Google agreement, whose
+    # redactions are "[ * ]", was answered "may [1] any of its rights ... consent of [1]".
+    body = (
+        "11.3 Assignment. [ * ] may [ * ]any of its rights or obligations under this Agreement "
+        "without the prior written consent of [ * ]. 11.4 Notices. Notices are in writing."
+    )
+    c = one_passage(tmp_path, embedder, "Distribution agreement", body)
+    reply = "[1]. may [1]. any of its rights or obligations under this Agreement without the prior "
+    reply += "written consent of [1]."
+    a = replied(c, embedder, reply, "Can the agreement be assigned?", rel=-1.0)
+    assert a.text.startswith("11.3 Assignment. [ * ] may [ * ]any of its rights"), a.text
+    assert a.text.count("[1]") == 1, a.text
+
+
 def test_a_pointer_to_a_lost_link_is_no_answer(tmp_path: Path, embedder: FakeEmbedder) -> None:
     # A PDF's link text is often missing from its text layer ("Visit to learn more.", "To add
     # an email account, see ."); the 0.5B model copied or imitated what was left: "How can I
