@@ -42,7 +42,7 @@ SUPPORTED = {
 # sentence broken by a page reads across it (`structure.page_breaks`, `structure.runs_on`); 6:
 # parsed text in Unicode's composed form (NFC); 7: a page number run into the sentence before it
 # ("... of this agreement.2"); 8: a line that recurs but for its numbers is no running line.
-PARSER_VERSION = "13"
+PARSER_VERSION = "14"
 _MAX_DOCX_UNZIPPED = 512 * 1024 * 1024
 _SKIP = {"Header", "Footer", "PageBreak", "PageNumber", "Image"}
 # The fast PDF path labels by position: a page that is one big text block comes out as a

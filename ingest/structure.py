@@ -233,11 +233,12 @@ def glued_margins(last_texts: Mapping[int, str]) -> dict[int, int]:
     return cuts
 
 
-# A page's number that an export ran into the page's last line, after a wide gap ("... in
-# connection with   22") or between dashes ("... Customer shall -17-").
 _WIDE_GAP = re.compile(r"[ \t]{3,}")
 _PAGE_CHARS = 500  # a page holds more text than this
-_GLUED_PAGE_NUMBER = re.compile(r"(?:[ \t]{3,}|[ \t]+(?=-))-?\d{1,4}-?$")
+# A page's number that an export ran into the page's last line, after a wide gap ("... in
+# connection with   22"), between dashes ("... Customer shall -17-"), or after a sentence's end
+# ("... in doing the same. 8").
+_GLUED_PAGE_NUMBER = re.compile(r"(?:[ \t]{3,}|[ \t]+(?=-)|(?<=[.;:)\]])[ \t]+)-?\d{1,4}-?$")
 
 
 def page_breaks(text: str) -> list[tuple[int, int]]:
@@ -301,7 +302,7 @@ def _page_ends(text: str) -> list[_PageEnd]:
     # alone on one ("Total   2019", a table's "45"), or a table of contents' page, is not.
     numbers = []
     for k, (line, _, _) in enumerate(lines[:-1]):
-        if is_page_number(line) and not lines[k - 1][0] and not lines[k + 1][0]:
+        if is_page_number(line) and k and not lines[k - 1][0] and not lines[k + 1][0]:
             numbers.append((k, int(re.findall(r"\d+", line)[0])))
         elif not lines[k + 1][0] and (m := _at_end(_GLUED_PAGE_NUMBER, line)):
             numbers.append((k, int(m.group().strip(" \t-"))))
@@ -433,8 +434,8 @@ class SpaceRestorer:
                     return "".join(out)
                 p = q
                 if k:
-                    # Nor is a space put back right after them: PDFium's gap there may be
-                    # around a character it reads otherwise ('Activities” )').
+                    # Nor is a space put back right after them: PDFium's gaps around a
+                    # character it reads otherwise are no guide to pdfminer's text.
                     out.append(c)
                     unread, prev_space = k - 1, True
                     continue

@@ -283,8 +283,9 @@ def test_a_margin_run_into_a_pages_first_or_last_line_is_part_of_the_break() -> 
 def test_a_page_number_between_sentences_is_one_where_the_pages_go_on_counting() -> None:
     pages = [f"{PAGE}1.1 The Supplier delivers.", f"{PAGE}1.2 The Buyer pays.", f"{PAGE}End."]
     # Run into the end of a page's last line, or on a line of its own.
-    text = "\n\n\n\n\n\n".join(f"{body}     {n}" for n, body in enumerate(pages, start=7))
-    assert [text[a:b].strip() for a, b in page_margins(text)] == ["7", "8"]
+    for gap in ("     ", " "):  # after a wide gap, or one space after a sentence's end
+        text = "\n\n\n\n\n\n".join(f"{body}{gap}{n}" for n, body in enumerate(pages, start=7))
+        assert [text[a:b].strip() for a, b in page_margins(text)] == ["7", "8"]
     text = "".join(f"{body}\n\n- {n} -\n\n" for n, body in enumerate(pages, start=7))
     assert [text[a:b] for a, b in page_margins(text)] == ["- 7 -", "- 8 -"]
     assert page_breaks(text) == []  # no sentence runs on
