@@ -13,7 +13,7 @@ from pathlib import Path
 
 from evals import cuad, emanual
 from rag.answer import Answer, Answerer
-from rag.lexical import STOPWORDS, stemmer
+from rag.lexical import porter_stems
 
 
 @dataclass(frozen=True)
@@ -114,12 +114,9 @@ _NUMBER_WORDS = {w: str(n) for n, w in enumerate(_NUMBERS.split())}
 
 
 def _terms(text: str) -> set[str]:
-    """The stemmed content words and numbers of a short answer ("perpetuity": "perpetual")."""
-    stem = stemmer()
-    words = re.findall(r"\w+", text.lower())
-    return {
-        stem(_NUMBER_WORDS.get(w, w)) for w in words if w not in STOPWORDS or w in _NUMBER_WORDS
-    }
+    """The stemmed content words and numbers of a short answer ("perpetuity": "perpetual"), as
+    BM25 stems them, number words read as digits."""
+    return porter_stems(re.sub(r"\w+", lambda m: _NUMBER_WORDS.get(m[0].lower(), m[0]), text))
 
 
 def normalized_match(pred: str, gold: str) -> bool:

@@ -41,7 +41,9 @@ SUPPORTED = {
 # title-case line under a bare clause number ("Section 10" / "Term and Termination"); 5: a
 # sentence broken by a page reads across it (`structure.page_breaks`, `structure.runs_on`); 6:
 # parsed text in Unicode's composed form (NFC); 7: a page number run into the sentence before it
-# ("... of this agreement.2"); 8: a line that recurs but for its numbers is no running line.
+# ("... of this agreement.2"); 8: a line that recurs but for its numbers is no running line;
+# 9-10: pages marked by blank lines, or with their number run into a line, read across; 11: PDF
+# spaces put back past U+FFFE; 12-14: page numbers between sentences blanked out.
 PARSER_VERSION = "14"
 _MAX_DOCX_UNZIPPED = 512 * 1024 * 1024
 _SKIP = {"Header", "Footer", "PageBreak", "PageNumber", "Image"}
@@ -325,8 +327,8 @@ def _parse_text(path: Path) -> ParsedDocument:
     text = _read_text(path)
     if not text.strip():
         raise ParseError("the file holds only whitespace")
-    breaks = structure.page_breaks(text)
-    blanks = sorted([*breaks, *structure.page_margins(text)])
+    breaks, margins = structure.page_spans(text)
+    blanks = sorted([*breaks, *margins])
     if blanks:  # one pass: a long export may hold thousands
         starts = [0, *(b for _, b in blanks)]
         kept = [text[s:a] + " " * (b - a) for s, (a, b) in zip(starts, blanks, strict=False)]

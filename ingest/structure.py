@@ -249,14 +249,21 @@ def page_breaks(text: str) -> list[tuple[int, int]]:
     Confidential"), or mark a page by blank lines alone ("... All rights not herein
     specifically\n\n\n\n\n\ngranted to Company ..."). Margins between whole sentences, or
     after a heading (a table of contents), are left where they are (`_page_ends`)."""
-    return [(p.end, p.start) for p in _page_ends(text) if p.runs_on]
+    return page_spans(text)[0]
 
 
 def page_margins(text: str) -> list[tuple[int, int]]:
     """Spans of the numbers of plain-text pages that end between sentences, on lines of their
     own or run into the page's last line ("... waiver or release.     27", "... OR OTHERWISE.
     -62-"); those inside a sentence are in its `page_breaks` span."""
-    return [m for p in _page_ends(text) if not p.runs_on for m in p.margins]
+    return page_spans(text)[1]
+
+
+def page_spans(text: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """`page_breaks` and `page_margins` of one scan of the text."""
+    ends = _page_ends(text)
+    breaks = [(p.end, p.start) for p in ends if p.runs_on]
+    return breaks, [m for p in ends if not p.runs_on for m in p.margins]
 
 
 class _PageEnd(NamedTuple):
@@ -282,10 +289,12 @@ def _page_ends(text: str) -> list[_PageEnd]:
     # treatment requested ...   4"); a line of the body that recurs but for its numbers
     # ("Clause 4: the fees ...") is no margin, and is never blanked out.
     exact = Counter(line for line, _, _ in lines if line)
+    # Each line's page number run into its end, if it has one.
+    glued_at = [_at_end(_GLUED_PAGE_NUMBER, line) for line, _, _ in lines]
     paged = Counter(
         margin_key(line)
-        for line, _, _ in lines
-        if "page" in line.lower() or _at_end(_GLUED_PAGE_NUMBER, line)
+        for (line, _, _), glued in zip(lines, glued_at, strict=True)
+        if "page" in line.lower() or glued
     )
 
     # A running header that the export ran into the first line of each page, before a wide gap.
@@ -304,7 +313,7 @@ def _page_ends(text: str) -> list[_PageEnd]:
     for k, (line, _, _) in enumerate(lines[:-1]):
         if is_page_number(line) and k and not lines[k - 1][0] and not lines[k + 1][0]:
             numbers.append((k, int(re.findall(r"\d+", line)[0])))
-        elif not lines[k + 1][0] and (m := _at_end(_GLUED_PAGE_NUMBER, line)):
+        elif not lines[k + 1][0] and (m := glued_at[k]):
             numbers.append((k, int(m.group().strip(" \t-"))))
     counted = {
         k
@@ -325,7 +334,7 @@ def _page_ends(text: str) -> list[_PageEnd]:
         # Blanked between sentences: the page's counted numbers, not its running lines, which
         # cannot be told from a line of the body that recurs ("[***]", a table's "Clause").
         margins = [(x, y) for k in range(i, j) if k in counted for _, x, y in [lines[k]]]
-        glued = _at_end(_GLUED_PAGE_NUMBER, before) if i - 1 in counted else None
+        glued = glued_at[i - 1] if i - 1 in counted else None
         if glued is not None:
             margins.insert(0, (end - len(before) + glued.start(), end))
             before, end = before[: glued.start()], margins[0][0]
