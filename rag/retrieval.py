@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import os
 import time
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from typing import Protocol
@@ -21,10 +21,11 @@ import numpy as np
 
 from rag import lexical, vectors
 from rag.embedder import Embedder
-from rag.query import ABOUT_THE_DOCUMENT, Query, analyze
+from rag.query import ABOUT_THE_DOCUMENT, Query, analyze, answer_shape
 from rag.routing import DocumentRouter
 from rag.store import Collection as Store
 from rag.store import Snapshot
+from rag.text import sentence_spans
 from rag.types import Hit
 
 
@@ -251,6 +252,8 @@ class Searcher:
                 timings["feedback"] = time.perf_counter() - t0
             if ABOUT_THE_DOCUMENT.search(query.question):
                 fused = _opening(snap, query, fused)
+            elif (shape := answer_shape(query.question)) is not None:
+                fused = _shaped(snap, fused, shape)
             fused = fused[:k]
             rows = snap.catalog.chunks_by_ids(f.id for f in fused)
             hits = [
@@ -326,6 +329,29 @@ def _opening(snap: Snapshot, query: Query, fused: list[Fused]) -> list[Fused]:
         return fused
     top = fused[0].score if fused else 1.0
     return [Fused(c, top, {"opening": i}) for i, c in enumerate(opening, start=1)]
+
+
+def _shaped(
+    snap: Snapshot, fused: list[Fused], shape: Callable[[str], bool], depth: int = 50
+) -> list[Fused]:
+    """The candidates holding a sentence of the shape that answers the question
+    (`query.answer_shape`: the one that sets the agreement's term, the step that opens what is
+    asked to open), among the first `depth`, ahead of the rest and as high as the first hit.
+    Such a sentence shares a word or two with the question, and clauses that repeat those words
+    outrank it ("during the term of this Agreement", "upon expiration")."""
+    head = fused[:depth]
+    rows = snap.catalog.chunks_by_ids(f.id for f in head)
+    found = {
+        f.id
+        for f in head
+        if f.id in rows
+        and any(shape(rows[f.id][0].text[a:b]) for a, b in sentence_spans(rows[f.id][0].text))
+    }
+    if not found:
+        return fused
+    top = fused[0].score
+    first = [replace(f, score=max(f.score, top)) for f in head if f.id in found]
+    return first + [f for f in fused if f.id not in found]
 
 
 @functools.cache

@@ -1089,7 +1089,7 @@ def test_who_the_parties_are_and_when_it_was_made_are_answered_by_the_opening_se
     assert a.text.startswith(made), a.text
     dates_it = answer_shape(question)
     assert dates_it is not None and dates_it(made) and not dates_it(term)
-    assert answer_shape("What is the expiration date of this contract?") is None
+    assert not dates_it("This Agreement shall continue until December 31, 2024.")
     # Where the opening dates nothing, a sentence without a date does not answer it, quoted or
     # copied (the Sparkling Spring license: "(c) Documentation means ...").
     undated = "Documentation means the documentation related to use of the Software."
@@ -1399,6 +1399,59 @@ def test_what_a_thing_is_is_answered_by_the_sentence_under_the_heading_that_name
     assert other[heading] > other[says], other
     bar = (other[heading] + other[says]) / 2
     assert answerer(c, embedder, None, rel=bar).answer(question, "extract").abstained
+
+
+def test_how_long_the_agreement_runs_is_answered_by_the_sentence_that_sets_its_term(
+    tmp_path: Path, embedder: FakeEmbedder
+) -> None:
+    # "What is the expiration date of this contract?" shares "expiration" with every clause
+    # about what happens upon it, and "term" with every "during the term": of the 37 public
+    # CUAD expiration questions, the clause that sets the term was given to the model for 9.
+    upon = (
+        "Upon expiration or termination of this Agreement, the Licensee shall return all "
+        "Confidential Information and the expiration shall not affect accrued rights."
+    )
+    during = "During the term of this Agreement, the Licensee shall pay the fees within 30 days."
+    term = (
+        "This Agreement shall commence on the Effective Date and shall continue for an initial "
+        "term of three (3) years."
+    )
+    c = Store(tmp_path).open_or_create("c", embedder.model_id, embedder.dim)
+    write(c, embedder, [make_doc("/d/license.txt", "License agreement", [upon, during, term])])
+    for question in (
+        "What is the expiration date of this contract?",
+        "How long does the agreement last?",
+        "When does the agreement end?",
+    ):
+        a = answerer(c, embedder, None, rel=-1.0).answer(question, mode="extract")
+        assert a.text.startswith(term), (question, a.text)
+        sets = answer_shape(question)
+        assert sets is not None and sets(term) and not sets(upon) and not sets(during)
+    for other in (
+        "What is the renewal term for this contract?",
+        "What happens upon expiration of the agreement?",
+        "What is the duration of any warranties provided in this contract?",
+    ):
+        assert answer_shape(other) is None, other
+    # Each way a contract sets its term, and none of what merely mentions it.
+    sets = answer_shape("What is the term of the agreement?")
+    assert sets is not None
+    for sentence in (
+        "The term of this Agreement commences on the Effective Date and continues in perpetuity.",
+        "The initial term of this Agreement shall expire on 31 December 2024.",
+        'Dr. Murray shall perform from the Effective Date until December 31, 2018 (the "Term").',
+        "This Agreement shall remain in full force and effect for an initial period of [***].",
+        '"Contract Period" shall mean the period commencing as of May 31, 1999 and concluding '
+        "May 31, 2000.",
+        "You must operate the Franchise for a term of 10 years.",
+    ):
+        assert sets(sentence), sentence
+    for sentence in (
+        "The Distributor shall keep records for a period of three (3) years.",
+        "No term of this Agreement is enforceable by a third party.",
+        "This Agreement shall be governed by the laws of New York.",
+    ):
+        assert not sets(sentence), sentence
 
 
 def test_how_to_open_something_is_answered_by_the_step_that_opens_it(

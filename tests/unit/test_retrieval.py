@@ -287,6 +287,31 @@ def test_who_the_parties_are_is_read_in_the_opening(tmp_path: Path, embedder: Fa
     assert [h.chunk.text for h in hits] == [preamble, recitals]
 
 
+def test_the_clause_that_sets_the_term_is_found_first(
+    tmp_path: Path, embedder: FakeEmbedder
+) -> None:
+    # The question's words ("expiration", "term") are in every clause about what follows
+    # expiration; the clause that sets the term holds one of them, once.
+    upon = [
+        f"On the expiration date of the term, the Licensee shall {duty}; expiration of this "
+        "Agreement does not end accrued rights."
+        for duty in ("return all documents", "stop all use of the marks", "pay all fees due")
+    ]
+    term = "This Agreement shall continue in force for five (5) years from its signing."
+    license_ = make_doc("/c/license.txt", "Zenith Orchard License Agreement", [*upon, term])
+    c = Store(tmp_path).open_or_create("contracts", embedder.model_id, embedder.dim)
+    write(
+        c, embedder, [license_, make_doc("/c/supply.txt", "Acme Borealis Supply Agreement", SUPPLY)]
+    )
+    routed = Searcher(c, embedder, make_retrievers("hybrid"), router=DocumentRouter())
+    hits = routed.search("What is the expiration date of the Zenith license agreement?", k=4).hits
+    assert hits[0].chunk.text == term
+    assert hits[0].score >= max(h.score for h in hits)
+    # Other questions keep their ranking.
+    hits = routed.search("What happens upon expiration of the Zenith license agreement?", k=4)
+    assert hits.hits[0].chunk.text in upon
+
+
 def test_no_route_when_no_document_stands_out(coll: Collection, embedder: FakeEmbedder) -> None:
     routed = Searcher(coll, embedder, make_retrievers("bm25"), router=DocumentRouter())
     result = routed.search("Which agreements can be terminated for convenience?", k=5)
