@@ -159,6 +159,71 @@ def sets_term(sentence: str) -> bool:
     )
 
 
+# Two more a lawyer asks of every contract, each answered by a clause of a recognisable shape
+# that shares a word or two with the question: how far a party's liability is capped ("Is there
+# a cap on liability?": "In no event shall either party be liable for ... damages", "the
+# liability of a party ... shall not exceed fifteen million dollars"), and whether a party may
+# leave without cause ("Can this contract be terminated for convenience?": "Sparkling may
+# terminate this Agreement at any time upon ninety (90) calendar days written notice", not the
+# termination for breach). Of the public CUAD questions, 15 of 20 cap clauses and 10 of 11
+# convenience clauses hold a sentence of the shape, 3.5 and 1.5 such sentences per contract.
+_ASKS_CAP = re.compile(
+    r"\b(?:(?:un)?capped\s+liability|cap\s+on\s+(?:\w+\s+)?liability"
+    r"|limit\w*\s+(?:of|on)\s+(?:\w+\s+){0,2}liability|liability\s+(?:is\s+|be\s+)?(?:capped|limited)"
+    r"|maximum\s+liability|how\s+much\b[^?]*\bliable)",
+    re.IGNORECASE,
+)
+_LIABLE = re.compile(r"\bliab(?:le|ility|ilities)\b", re.IGNORECASE)
+_CAPS = re.compile(
+    r"\b(?:in\s+no\s+event|under\s+no\s+circumstances?|(?:not|never)\s+(?:to\s+)?exceed"
+    r"|exceed(?:s|ing)?|in\s+excess\s+of|limited\s+to|(?:aggregate|cumulative|maximum|total"
+    r"|entire)\s+liability|not\s+be\s+liable|(?:neither|no)\s+party\s+(?:shall|will)\s+be\s+liable"
+    r"|limit(?:ation)?s?\s+(?:of|on)\s+liability)\b",
+    re.IGNORECASE,
+)
+_INSURANCE = re.compile(r"\binsur\w*", re.IGNORECASE)
+_ASKS_CONVENIENCE = re.compile(
+    r"\bterminat\w*\b[^?]*\b(?:for\s+convenience|without\s+(?:any\s+)?cause|at\s+will"
+    r"|for\s+any\s+reason|at\s+any\s+time)\b|\bearly\s+termination\b",
+    re.IGNORECASE,
+)
+_MAY_TERMINATE = re.compile(
+    r"\b(?:may|can|(?:has|have|reserves?|shall\s+have)\s+the\s+right\s+to|(?:is|are|be)\s+"
+    r"entitled\s+to)\s+(?:\w+\s+){0,2}?terminate\b|\bmay\s+be\s+terminated\b",
+    re.IGNORECASE,
+)
+_AT_WILL = re.compile(
+    r"\b(?:for\s+convenience|with(?:\s+or)?(?:out)?\s+(?:or\s+without\s+)?cause|for\s+any\s+"
+    r"(?:or\s+no\s+)?reason|at\s+any\s+time|notice)\b",
+    re.IGNORECASE,
+)
+# A cause to terminate: a fault of the other party's, or force majeure.
+_CAUSE = re.compile(
+    r"\b(?:breach|default|insolv|bankrupt|fail|violat|cure|receiver|force\s+majeure"
+    r"|for\s+cause)\w*",
+    re.IGNORECASE,
+)
+
+
+def caps_liability(sentence: str) -> bool:
+    """The sentence limits a party's liability (not an insurer's: "liability insurance with
+    limits in excess of those required by statute")."""
+    return (
+        _LIABLE.search(sentence) is not None
+        and _CAPS.search(sentence) is not None
+        and _INSURANCE.search(sentence) is None
+    )
+
+
+def ends_at_will(sentence: str) -> bool:
+    """The sentence lets a party terminate without a fault of the other's."""
+    return (
+        _MAY_TERMINATE.search(sentence) is not None
+        and _AT_WILL.search(sentence) is not None
+        and _CAUSE.search(sentence) is None
+    )
+
+
 def asks_date(question: str) -> bool:
     """The question asks when the document was made or took effect."""
     return _ASKS_DATE.search(question) is not None
@@ -200,14 +265,19 @@ def _opens(thing: str) -> Callable[[str], bool]:
 def answer_shape(question: str) -> Callable[[str], bool] | None:
     """For a question of a few kinds, whether a sentence is the kind that answers it, though it
     shares few words with the question: the one of a contract's opening that names its parties
-    or dates it, or the step of a manual that opens what the question asks to open. None for
-    any other question."""
+    or dates it, the clause that sets its term, caps liability or lets a party leave at will, or
+    the step of a manual that opens what the question asks to open. None for any other
+    question."""
     if _ASKS_PARTIES.search(question):
         return lambda sentence: _NAMES_THE_PARTIES.search(sentence) is not None
     if asks_date(question):
         return lambda sentence: _DATES_IT.search(sentence) is not None and bool(dates(sentence))
     if asks_term(question):
         return sets_term
+    if _ASKS_CAP.search(question):
+        return caps_liability
+    if _ASKS_CONVENIENCE.search(question):
+        return ends_at_will
     if (m := _OPENS.search(question)) and (stems(m.group("thing")) - _KIND):
         return _opens(m.group("thing"))
     return None

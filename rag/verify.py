@@ -18,7 +18,7 @@ import numpy as np
 from rag.embedder import Embedder
 from rag.evidence import EXAMPLE, Sentence, Source, header, how_to
 from rag.lexical import porter_stems, weighted_overlap
-from rag.query import asks_date
+from rag.query import answer_shape, asks_date
 from rag.quotes import (
     AnswerSentence,
     asks_of,
@@ -117,6 +117,15 @@ class Verifier:
                 # and a pointer to a link the passage lost ("To open email on your device, see
                 # [1].": the PDF's link text was not in its text layer).
                 pointers += cites
+                continue
+            if reading.shaped and (DENIAL.search(text) or not reading.claimed[i] - reading.known):
+                # "There is a cap on liability under this contract [1]." or "No, it cannot be
+                # terminated for convenience [1]." with a clause of the shape that answers it
+                # given ("In no event shall either party be liable for ...", "Sparkling may
+                # terminate this Agreement at any time upon ninety (90) days written notice"):
+                # the clause is the answer, quoted; the restatement shares too few words with
+                # it to be supported, and no passage supports the denial.
+                kept = once(kept, reading.shaped_clause())
                 continue
             if reading.headed and DENIAL.search(text):
                 # "No, there is no limitation of liability [1]." with a clause headed
@@ -226,6 +235,20 @@ class _Reading:
         need = len(thing) - (len(thing) >= 3)
         self.headed = [
             s.n for s in sources if thing and len(akin(thing, stems(headings(s)))) >= need
+        ]
+        # The sources holding a sentence of the shape that answers a yes/no question
+        # (`answer_shape`: a clause that caps liability, or lets a party terminate at will).
+        # (Not a heading, which names the clause without saying it; not a lead-in without what
+        # it announces: "9.3 Termination for Cause. This Agreement may be terminated ... by
+        # either Party at any time:".)
+        shape = answer_shape(asked) if self.verdict else None
+        self.shaped = [
+            (src, s)
+            for src, s in self.pool
+            if shape is not None
+            and not is_heading(src, s)
+            and shape(text := whole(src, s).text)
+            and not lead_in(text)
         ]
         self.titled = {src.n: stems(src.hit.title) for src in sources}
         self.sought = sought(thing)
@@ -338,6 +361,12 @@ class _Reading:
         said = stems(text)
         unsourced = said - set().union(*self.about.values())
         return bool(said) and said <= _EXAMPLE and len(unsourced) * 2 > len(said)
+
+    def shaped_clause(self) -> AnswerSentence:
+        """The `shaped` sentence that best matches the question, quoted."""
+        src, s = max(self.shaped, key=lambda x: x[1].score)
+        c = citation(src, whole(src, s))
+        return AnswerSentence(" ".join(c.quote.split()), (c,), 1.0, True, verbatim=True)
 
     def headed_clause(self, text: str) -> AnswerSentence:
         """`text` cited to the sentence of the `headed` sources that best matches the

@@ -728,6 +728,59 @@ def test_a_denial_of_what_a_clause_is_headed_quotes_the_clause(
     assert a.text.startswith("No, there is no audit right")
 
 
+def test_a_verdict_on_a_clause_of_a_known_shape_quotes_the_clause(
+    tmp_path: Path, embedder: FakeEmbedder
+) -> None:
+    # "Is there a cap on liability?" "There is a cap on liability under this contract [1].",
+    # citing "In no event shall either party be liable ...": right, too far from the clause's
+    # wording to be supported (the answer abstained), and of no use to a lawyer without it.
+    cap = (
+        "In no event shall either party's aggregate liability under this Agreement exceed the "
+        "fees paid in the twelve months before the claim."
+    )
+    notices = "All notices shall be in writing and delivered to the addresses set out above."
+    c = Store(tmp_path).open_or_create("c", embedder.model_id, embedder.dim)
+    write(c, embedder, [make_doc("/d/supply.txt", "Supply agreement", [f"{notices} {cap}"])])
+    question = "Is there a cap on liability under this contract?"
+    for reply in (
+        "There is a cap on liability under this contract [1].",
+        "No, there is no cap on liability in this contract [1].",
+    ):
+        a = answerer(c, embedder, ScriptedGenerator(reply), rel=-1.0).answer(question)
+        assert not a.abstained and a.text == f"{cap} [1]", (reply, a.text)
+        assert a.sentences[0].verbatim
+    # A party that may leave at will: not the termination for cause, nor a lead-in under a
+    # "for Cause" heading.
+    at_will = "Either Party may terminate this Agreement at any time upon thirty (30) days notice."
+    for_cause = (
+        "Either Party may terminate this Agreement upon notice if the other Party materially "
+        "breaches it."
+    )
+    lead = (
+        "9.3 Termination for Cause.\nThis Agreement may be terminated by either Party at any time:"
+    )
+    c = Store(tmp_path / "leave").open_or_create("c", embedder.model_id, embedder.dim)
+    write(c, embedder, [make_doc("/d/lic.txt", "License agreement", [for_cause, at_will])])
+    question = "Can this contract be terminated for convenience?"
+    reply = ScriptedGenerator("The contract can be terminated for convenience [1].")
+    a = answerer(c, embedder, reply, rel=-1.0).answer(question)
+    assert a.text == f"{at_will} [1]", a.text
+    c = one_passage(tmp_path / "lead", embedder, "License agreement", f"{for_cause}\n\n{lead}")
+    a = answerer(c, embedder, reply, rel=-1.0).answer(question)
+    assert at_will not in a.text and not a.text.startswith("9.3"), a.text
+    # What is not of the shape: an insurer's limits, a termination for force majeure.
+    caps = answer_shape("Is there a cap on liability under this contract?")
+    assert caps is not None and caps(cap) and not caps(notices)
+    assert not caps("Supplier shall carry liability insurance with limits in excess of $1,000,000.")
+    leaves = answer_shape(question)
+    assert leaves is not None and leaves(at_will) and not leaves(for_cause)
+    assert not leaves("Either party may terminate this Agreement if force majeure lasts 60 days.")
+    # A claim that says more than the question stands or falls by its support, as before.
+    c = one_passage(tmp_path / "more", embedder, "Supply agreement", cap)
+    reply = ScriptedGenerator("Liability is capped at one million dollars [1].")
+    assert unsupported(answerer(c, embedder, reply, rel=-1.0).answer(question))
+
+
 def test_a_bare_verdict_quotes_the_passage_it_cites(tmp_path: Path, embedder: FakeEmbedder) -> None:
     # "Can the agreement be assigned without consent?" "No [1].": right, and of no use to a
     # lawyer, who needs the clause's wording; the bare word was dropped and the answer abstained.
