@@ -335,17 +335,16 @@ def _shaped(
     snap: Snapshot, fused: list[Fused], shape: Callable[[str], bool], depth: int = 50
 ) -> list[Fused]:
     """The candidates holding a sentence of the shape that answers the question
-    (`query.answer_shape`: the one that sets the agreement's term, the step that opens what is
-    asked to open), among the first `depth`, ahead of the rest and as high as the first hit.
-    Such a sentence shares a word or two with the question, and clauses that repeat those words
-    outrank it ("during the term of this Agreement", "upon expiration")."""
+    (`query.answer_shape`: the clause that sets the agreement's term, caps liability or lets a
+    party terminate at will; the step that opens what a how-to asks to open), among the first
+    `depth`, ahead of the rest and as high as the first hit. Such a sentence shares a word or
+    two with the question, and clauses that repeat those words outrank it ("during the term of
+    this Agreement", "upon expiration"). (Costs one lookup of `depth` chunks' texts, a few ms,
+    for the questions of those kinds only.)"""
     head = fused[:depth]
-    rows = snap.catalog.chunks_by_ids(f.id for f in head)
+    texts = {i: row[0].text for i, row in snap.catalog.chunks_by_ids(f.id for f in head).items()}
     found = {
-        f.id
-        for f in head
-        if f.id in rows
-        and any(shape(rows[f.id][0].text[a:b]) for a, b in sentence_spans(rows[f.id][0].text))
+        i for i, text in texts.items() if any(shape(text[a:b]) for a, b in sentence_spans(text))
     }
     if not found:
         return fused
