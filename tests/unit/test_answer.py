@@ -781,6 +781,43 @@ def test_a_verdict_on_a_clause_of_a_known_shape_quotes_the_clause(
     assert unsupported(answerer(c, embedder, reply, rel=-1.0).answer(question))
 
 
+def test_whether_the_agreement_may_be_assigned_is_answered_by_the_clause_that_restricts_it(
+    tmp_path: Path, embedder: FakeEmbedder
+) -> None:
+    # "Is there an anti-assignment clause in this contract?" "No, there is no anti-assignment
+    # clause in this contract [1].", citing the clause that forbids it: the answer abstained (2 of
+    # the 60 CUAD questions of bench/answers.sh), where a lawyer needs the clause.
+    clause = (
+        "Neither Party may assign or otherwise transfer this Agreement without the prior written "
+        "consent of the other Party."
+    )
+    binding = "This Agreement shall be binding upon the Parties and their successors and assigns."
+    c = Store(tmp_path).open_or_create("c", embedder.model_id, embedder.dim)
+    write(c, embedder, [make_doc("/d/supply.txt", "Supply agreement", [f"{binding}\n\n{clause}"])])
+    question = "Is there an anti-assignment clause in this contract?"
+    for reply in (
+        "No, there is no anti-assignment clause in this contract [1].",
+        "Yes, there is an anti-assignment clause in this contract [1].",
+    ):
+        a = answerer(c, embedder, ScriptedGenerator(reply), rel=-1.0).answer(question)
+        assert not a.abstained and a.text == f"{clause} [1]", (reply, a.text)
+    # The shape: a sentence that forbids the assignment, makes it wait for consent or voids it;
+    # not the parties' successors and assigns, nor an assignment made (of a patent, a lease).
+    restricts = answer_shape("Can the agreement be assigned without consent?")
+    assert restricts is not None and restricts(clause) and not restricts(binding)
+    assert restricts("Any assignment in violation of this Section 13.2 shall be null and void.")
+    assert not restricts(
+        "Assignor hereby assigns and transfers to Assignee, without reservation of any rights, "
+        "all of its interest in the Lease Agreement."
+    )
+    for other in (
+        "Are inventions assigned to the Company?",
+        "Who assigns the sales territory?",
+        "Are the licenses granted under this contract non-transferable?",
+    ):
+        assert answer_shape(other) is None, other
+
+
 def test_a_bare_verdict_quotes_the_passage_it_cites(tmp_path: Path, embedder: FakeEmbedder) -> None:
     # "Can the agreement be assigned without consent?" "No [1].": right, and of no use to a
     # lawyer, who needs the clause's wording; the bare word was dropped and the answer abstained.
@@ -1185,12 +1222,17 @@ def test_a_copy_of_a_context_sentence_gives_way_to_the_sentence_the_source_was_c
         "What should I do if the screen is too dark?"
     )
     assert a.text == f"{night} [1]", a.text
-    # What the model says in its own words stays (here: the assignment clause, asked about).
+    # What the model says in its own words stays (here: the governing law, asked about).
+    own = "The Agreement is governed by California law [1]."
+    a = answerer(c, embedder, ScriptedGenerator(own), rel=-1.0).answer(question)
+    assert a.text == own.replace(" [1].", ". [1]"), a.text
+    # But a verdict on whether the Agreement may be assigned quotes the clause that restricts it
+    # (`answer_shape`), in place of the model's words.
     own = "Neither party may assign it without approval [1]."
     a = answerer(c, embedder, ScriptedGenerator(own), rel=-1.0).answer(
         "May a party assign the Agreement without approval?"
     )
-    assert a.text == own.replace(" [1].", ". [1]"), a.text
+    assert a.text == f"{assign} [1]", a.text
 
 
 def test_words_most_passages_hold_support_no_claim(tmp_path: Path, embedder: FakeEmbedder) -> None:
