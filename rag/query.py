@@ -260,6 +260,34 @@ def restricts_assignment(sentence: str) -> bool:
     return _RESTRICTS_ASSIGNMENT.search(_ASSIGNS.sub(" ", sentence)) is not None
 
 
+# What audit rights a party has ("What are the audit rights under this contract?", "Can we
+# inspect the supplier's records?"): the clause that lets a party audit, inspect or examine the
+# other's records, books or facilities ("SHPS shall have the right, upon reasonable prior written
+# notice, to examine, copy and audit such records"), which shares "audit" with the question at
+# most, beside clauses on audited financial statements and quality audits. Of the 17 public CUAD
+# audit clauses 15 hold a sentence of the shape; 1.0 such sentences per contract.
+_ASKS_AUDIT = re.compile(
+    r"\baudit(?:s|ing)?\b|\b(?:inspect|examine)\b[^?]*\b(?:records|books|accounts|facilit\w+)",
+    re.IGNORECASE,
+)
+_RECORDS = r"\b(?:records?|books?|accounts?|facilit\w+|premises|plants?|sites?|operations)\b"
+_AUDITS = re.compile(
+    rf"\b(?:audit\w*|inspect\w*|examin\w*)\b{_IN}{{0,120}}?{_RECORDS}"
+    rf"|{_RECORDS}{_IN}{{0,120}}?\b(?:audit\w*|inspect\w*|examin\w*)\b",
+    re.IGNORECASE,
+)
+# A right to it, not a duty to keep the records or a report of an inspection.
+_MAY = re.compile(
+    r"\b(?:may|right|permit\w*|allow\w*|available|entitled|access\w*|open\s+to|submit)\b",
+    re.IGNORECASE,
+)
+
+
+def grants_audit(sentence: str) -> bool:
+    """The sentence lets a party audit, inspect or examine the other's records or facilities."""
+    return _AUDITS.search(sentence) is not None and _MAY.search(sentence) is not None
+
+
 def asks_date(question: str) -> bool:
     """The question asks when the document was made or took effect."""
     return _ASKS_DATE.search(question) is not None
@@ -301,8 +329,8 @@ def _opens(thing: str) -> Callable[[str], bool]:
 def answer_shape(question: str) -> Callable[[str], bool] | None:
     """For a question of a few kinds, whether a sentence is the kind that answers it, though it
     shares few words with the question: the one of a contract's opening that names its parties
-    or dates it, the clause that sets its term, caps liability, lets a party leave at will or
-    restricts assignment, or
+    or dates it, the clause that sets its term, caps liability, lets a party leave at will,
+    restricts assignment or grants an audit, or
     the step of a manual that opens what the question asks to open. None for any other
     question."""
     if _ASKS_PARTIES.search(question):
@@ -317,6 +345,8 @@ def answer_shape(question: str) -> Callable[[str], bool] | None:
         return ends_at_will
     if _ASKS_ASSIGNMENT.search(question):
         return restricts_assignment
+    if _ASKS_AUDIT.search(question):
+        return grants_audit
     if (m := _OPENS.search(question)) and (stems(m.group("thing")) - _KIND):
         return _opens(m.group("thing"))
     return None

@@ -124,7 +124,9 @@ class Verifier:
                 # given ("In no event shall either party be liable for ...", "Sparkling may
                 # terminate this Agreement at any time upon ninety (90) days written notice"):
                 # the clause is the answer, quoted; the restatement shares too few words with
-                # it to be supported, and no passage supports the denial.
+                # it to be supported, and no passage supports the denial. So for a question
+                # that is no yes/no one: "Audit rights under this contract [1]." (5 of the 17
+                # public CUAD audit questions), "The expiration date of this contract is [1]."
                 kept = once(kept, reading.shaped_clause())
                 continue
             if reading.headed and DENIAL.search(text):
@@ -236,12 +238,12 @@ class _Reading:
         self.headed = [
             s.n for s in sources if thing and len(akin(thing, stems(headings(s)))) >= need
         ]
-        # The sources holding a sentence of the shape that answers a yes/no question
-        # (`answer_shape`: a clause that caps liability, or lets a party terminate at will).
-        # (Not a heading, which names the clause without saying it; not a lead-in without what
-        # it announces: "9.3 Termination for Cause. This Agreement may be terminated ... by
-        # either Party at any time:".)
-        shape = answer_shape(asked) if self.verdict else None
+        # The sources holding a sentence of the shape that answers the question (`answer_shape`:
+        # a clause that caps liability, restricts assignment or grants an audit; the one that
+        # sets the term). (Not a heading, which names the clause without saying it; not a
+        # lead-in without what it announces: "9.3 Termination for Cause. This Agreement may be
+        # terminated ... by either Party at any time:".)
+        shape = answer_shape(asked)
         self.shaped = [
             (src, s)
             for src, s in self.pool

@@ -818,6 +818,54 @@ def test_whether_the_agreement_may_be_assigned_is_answered_by_the_clause_that_re
         assert answer_shape(other) is None, other
 
 
+def test_a_restatement_of_a_question_of_a_known_shape_quotes_the_clause_that_answers_it(
+    tmp_path: Path, embedder: FakeEmbedder
+) -> None:
+    # "What are the audit rights under this contract?" "Audit rights under this contract [1].",
+    # citing the clause: a pointer without the answer, unsupported, and the answer abstained
+    # (5 of the 17 public CUAD audit questions). Likewise "The expiration date of this contract
+    # is [1]." The clause of the question's shape is the answer, quoted.
+    audit = (
+        "SHPS shall have the right, upon reasonable prior written notice, to examine, copy and "
+        "audit such records."
+    )
+    keep = "HPS shall keep accurate records of all services performed."
+    term = "This Agreement shall continue in force for five (5) years from the Effective Date."
+    c = Store(tmp_path).open_or_create("c", embedder.model_id, embedder.dim)
+    write(
+        c,
+        embedder,
+        [make_doc("/d/services.txt", "Services agreement", [f"{keep}\n\n{audit}", term])],
+    )
+    for question, reply, clause in (
+        (
+            "What are the audit rights under this contract?",
+            "Audit rights under this contract [1].",
+            audit,
+        ),
+        (
+            "What is the expiration date of this contract?",
+            "The expiration date of this contract is [1].",
+            term,
+        ),
+    ):
+        a = answerer(c, embedder, ScriptedGenerator(reply), rel=-1.0).answer(question)
+        assert not a.abstained and a.text == f"{clause} [1]", (question, a.text)
+        assert a.sentences[0].verbatim
+    # An answer that says more than the question stands or falls by its support, as before.
+    reply = ScriptedGenerator("HPS may audit the records of SHPS every 30 days [1].")
+    a = answerer(c, embedder, reply, rel=-1.0).answer(
+        "What are the audit rights under this contract?"
+    )
+    assert unsupported(a), a.text
+    # The shape: a right to audit, inspect or examine records or facilities; not a duty to keep
+    # them, nor audited financial statements.
+    audits = answer_shape("Can we inspect the supplier's records?")
+    assert audits is not None and audits(audit) and not audits(keep)
+    assert not audits("The financial statements were audited by independent accountants.")
+    assert answer_shape("Which accountants audited the financial statements?") is None
+
+
 def test_a_bare_verdict_quotes_the_passage_it_cites(tmp_path: Path, embedder: FakeEmbedder) -> None:
     # "Can the agreement be assigned without consent?" "No [1].": right, and of no use to a
     # lawyer, who needs the clause's wording; the bare word was dropped and the answer abstained.
