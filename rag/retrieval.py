@@ -335,8 +335,9 @@ def _shaped(
     snap: Snapshot, fused: list[Fused], shape: Callable[[str], bool], depth: int = 50
 ) -> list[Fused]:
     """The candidates holding a sentence of the shape that answers the question
-    (`query.answer_shape`: the clause that sets the agreement's term, caps liability or lets a
-    party terminate at will; the step that opens what a how-to asks to open), among the first
+    (`query.answer_shape`: the clause that sets the agreement's term, caps liability, lets a
+    party terminate at will, restricts assignment or grants an audit; the step that opens what a
+    how-to asks to open), among the first
     `depth`, ahead of the rest and as high as the first hit. Such a sentence shares a word or
     two with the question, and clauses that repeat those words outrank it ("during the term of
     this Agreement", "upon expiration"). (Costs one lookup of `depth` chunks' texts, a few ms,
