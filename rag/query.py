@@ -128,7 +128,10 @@ _RUNS = (
 _SETS_TERM = re.compile(
     r"\b(?:term|duration)(?:\s+of\s+(?:this|the)\s+(?:agreement|contract))?\s*(?:\([^)]{0,40}\)\s*)?"
     r"(?:shall|will|is|commences|begins|continues|expires|ends|runs)\b"
-    rf"|\b(?:agreement|contract)\b[^.;]{{0,80}}?\b(?:shall|will)\s+(?:\w+,?\s+){{0,3}}?{_RUNS}\b"
+    # (The agreement is the subject: no list item with a subject of its own between, as in
+    # "during the Contract Period, (d) Company shall continue to pay".)
+    rf"|\b(?:agreement|contract)\b(?:(?!\(\w{{1,3}}\)\s+(?-i:[A-Z]))[^.;]){{0,80}}?\b(?:shall|will)\s+"
+    rf"(?:\w+,?\s+){{0,3}}?{_RUNS}\b"
     r"|\b(?:agreement|contract)\s+(?:commences|begins|continues|remains|expires|terminates|ends|runs)\b"
     r"|\bexpir(?:e|es|ed|ation)\s+(?:on|upon|in|at)\b"
     r"|\bin\s+(?:full\s+)?(?:force|effect)(?:\s+and\s+effect)?\s+(?:until|for)\b"

@@ -1587,12 +1587,19 @@ def test_how_long_the_agreement_runs_is_answered_by_the_sentence_that_sets_its_t
         '"Contract Period" shall mean the period commencing as of May 31, 1999 and concluding '
         "May 31, 2000.",
         "You must operate the Franchise for a term of 10 years.",
+        "This Agreement (a) shall commence on the Effective Date and shall continue for a period "
+        "of five (5) years.",
     ):
         assert sets(sentence), sentence
     for sentence in (
         "The Distributor shall keep records for a period of three (3) years.",
         "No term of this Agreement is enforceable by a third party.",
         "This Agreement shall be governed by the laws of New York.",
+        # The sell-off period after expiry (Warning Management's, which "When does the Warning
+        # Management endorsement agreement expire?" quoted): another subject continues there.
+        "Endorsed Products may be sold during the ninety (90) day period after expiration if "
+        "(c) the stock is a reasonable inventory for the Contract Period, (d) Company shall "
+        "continue to pay royalties.",
     ):
         assert not sets(sentence), sentence
 
