@@ -18,7 +18,7 @@ from rag.embedder import Embedder
 from rag.errors import QuestionTooLong
 from rag.evidence import ABSTAIN, EvidenceSelector, Sentence, Source, header, how_to, messages
 from rag.generator import Generator
-from rag.query import asks_date
+from rag.query import answer_shape, asks_date
 from rag.quotes import (
     AnswerSentence,
     asks_of,
@@ -324,10 +324,19 @@ class Answerer:
         # whole may read as a heading: "From Apps, tap Calendar .\n\nAdd calendars").
         picks: list[tuple[Source, Sentence, Sentence]] = []
         seen: set[str] = set()
+        # A clause of the shape that answers the question is about it, whatever its words: "Is
+        # there a cap on liability?" and "NEITHER PARTY SHALL BE LIABLE ... FOR ANY INCIDENTAL,
+        # SPECIAL OR INDIRECT DAMAGES" (no "cap"; the answer abstained).
+        shape = answer_shape(asked)
         about = [
             s
             for s in sources
-            if (not wanted or akin(wanted, stems(f"{header(s)} {s.text}"))) and not lacks(s, asks)
+            if (
+                not wanted
+                or akin(wanted, stems(f"{header(s)} {s.text}"))
+                or (shape is not None and any(shape(x.text) for x in s.sentences))
+            )
+            and not lacks(s, asks)
         ]
         for src, chosen in sorted(((s, best(s)) for s in about), key=lambda p: -p[1].score):
             sent = onward(src, whole(src, chosen)) if steps else whole(src, chosen)

@@ -768,6 +768,19 @@ def test_a_verdict_on_a_clause_of_a_known_shape_quotes_the_clause(
     c = one_passage(tmp_path / "lead", embedder, "License agreement", f"{for_cause}\n\n{lead}")
     a = answerer(c, embedder, reply, rel=-1.0).answer(question)
     assert at_will not in a.text and not a.text.startswith("9.3"), a.text
+    # Extract mode quotes it too, though it holds no "cap" ("Is there a cap on liability?" and
+    # "NEITHER PARTY SHALL BE LIABLE ... FOR ANY INCIDENTAL, SPECIAL OR INDIRECT DAMAGES"
+    # abstained: a passage about a cap was wanted, by its words).
+    excludes = (
+        "NEITHER PARTY SHALL BE LIABLE TO THE OTHER PARTY FOR ANY INCIDENTAL, SPECIAL OR "
+        "INDIRECT DAMAGES ARISING OUT OF THIS AGREEMENT."
+    )
+    c = Store(tmp_path / "extract").open_or_create("c", embedder.model_id, embedder.dim)
+    write(c, embedder, [make_doc("/d/promo.txt", "Promotion agreement", [notices, excludes])])
+    a = answerer(c, embedder, None, rel=-1.0).answer(
+        "Is there a cap on liability under this contract?", mode="extract"
+    )
+    assert not a.abstained and a.text == f"{excludes} [1]", a.text
     # What is not of the shape: an insurer's limits, a termination for force majeure.
     caps = answer_shape("Is there a cap on liability under this contract?")
     assert caps is not None and caps(cap) and not caps(notices)
