@@ -185,6 +185,9 @@ _CAPS = re.compile(
     re.IGNORECASE,
 )
 _INSURANCE = re.compile(r"\binsur\w*", re.IGNORECASE)
+# A clause says something; a title ("Indemnification; Limitations of Liability.", which a
+# verdict on "Is there uncapped liability?" quoted) names it.
+_SAYS = re.compile(r"\b(?:shall|will|may|must|is|are|be|been|exceed\w*)\b", re.IGNORECASE)
 _ASKS_CONVENIENCE = re.compile(
     r"\bterminat\w*\b[^?]*\b(?:for\s+convenience|without\s+(?:any\s+)?cause|at\s+will"
     r"|for\s+any\s+reason|at\s+any\s+time)\b|\bearly\s+termination\b",
@@ -210,11 +213,12 @@ _CAUSE = re.compile(
 
 def caps_liability(sentence: str) -> bool:
     """The sentence limits a party's liability (not an insurer's: "liability insurance with
-    limits in excess of those required by statute")."""
+    limits in excess of those required by statute"; not a title)."""
     return (
         _LIABLE.search(sentence) is not None
         and _CAPS.search(sentence) is not None
         and _INSURANCE.search(sentence) is None
+        and _SAYS.search(sentence) is not None
     )
 
 

@@ -785,6 +785,7 @@ def test_a_verdict_on_a_clause_of_a_known_shape_quotes_the_clause(
     caps = answer_shape("Is there a cap on liability under this contract?")
     assert caps is not None and caps(cap) and not caps(notices)
     assert not caps("Supplier shall carry liability insurance with limits in excess of $1,000,000.")
+    assert not caps("Indemnification; Limitations of Liability.")
     leaves = answer_shape(question)
     assert leaves is not None and leaves(at_will) and not leaves(for_cause)
     assert not leaves("Either party may terminate this Agreement if force majeure lasts 60 days.")
