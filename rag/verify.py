@@ -239,10 +239,10 @@ class _Reading:
             s.n for s in sources if thing and len(akin(thing, stems(headings(s)))) >= need
         ]
         # The sources holding a sentence of the shape that answers the question (`answer_shape`:
-        # a clause that caps liability, restricts assignment or grants an audit; the one that
-        # sets the term). (Not a heading, which names the clause without saying it; not a
-        # lead-in without what it announces: "9.3 Termination for Cause. This Agreement may be
-        # terminated ... by either Party at any time:".)
+        # the clause that sets the term, caps liability, lets a party leave at will, restricts
+        # assignment or grants an audit ...). (Not a heading, which names the clause without
+        # saying it; not a lead-in without what it announces: "9.3 Termination for Cause. This
+        # Agreement may be terminated ... by either Party at any time:".)
         shape = answer_shape(asked)
         self.shaped = [
             (src, s)
