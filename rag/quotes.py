@@ -208,9 +208,18 @@ def instead_of_context(
     return replace(sentence, text=text, citations=(q,), support=1.0, verbatim=True)
 
 
+# A run-in heading numbered after its title, which a filing flattened into the paragraph
+# ("... willful misconduct. Liability Insurance 51. The Venture may acquire insurance ..."): the
+# sentence splitter makes a sentence of it, and "What are the insurance requirements?" quoted it.
+_NUMBERED_TITLE = re.compile(r"(?:[A-Z][\w'&-]*\s+){1,6}\d+(?:\.\d+)*\.?")
+
+
 def is_heading(source: Source, sentence: Sentence) -> bool:
     c = source.hit.chunk
-    return heading_line(c, sentence.start - c.start, sentence.end - c.start)
+    return (
+        heading_line(c, sentence.start - c.start, sentence.end - c.start)
+        or _NUMBERED_TITLE.fullmatch(sentence.text.strip()) is not None
+    )
 
 
 def names_held(source: Source, asking: set[str]) -> bool:

@@ -880,6 +880,27 @@ def test_a_restatement_of_a_question_of_a_known_shape_quotes_the_clause_that_ans
     assert answer_shape("Which accountants audited the financial statements?") is None
 
 
+def test_a_run_in_heading_numbered_after_its_title_is_no_answer(
+    tmp_path: Path, embedder: FakeEmbedder
+) -> None:
+    # BorrowMoney's joint venture agreement, flattened by its filing: "What are the insurance
+    # requirements under this contract?" was answered "Liability Insurance 51. [1]".
+    before = (
+        "Each Member will be liable for any and all acts or failures to act resulting from gross "
+        "negligence or willful misconduct."
+    )
+    insurance = (
+        "The Venture may acquire insurance on behalf of any Member against any liability asserted "
+        "against that Member."
+    )
+    body = f"{before} Liability Insurance 51. {insurance}"
+    c = one_passage(tmp_path, embedder, "Joint venture agreement", body)
+    a = answerer(c, embedder, None, rel=-1.0).answer(
+        "What are the insurance requirements under this contract?", mode="extract"
+    )
+    assert "Liability Insurance 51" not in a.text and insurance in a.text, a.text
+
+
 def test_a_bare_verdict_quotes_the_passage_it_cites(tmp_path: Path, embedder: FakeEmbedder) -> None:
     # "Can the agreement be assigned without consent?" "No [1].": right, and of no use to a
     # lawyer, who needs the clause's wording; the bare word was dropped and the answer abstained.
