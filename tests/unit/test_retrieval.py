@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from rag.query import analyze
+from rag.query import analyze, answer_shape
 from rag.retrieval import Searcher, make_retrievers, minmax_fusion, reciprocal_rank_fusion
 from rag.routing import DocumentRouter
 from rag.store import Collection, Snapshot, Store
@@ -310,6 +310,47 @@ def test_the_clause_that_sets_the_term_is_found_first(
     # Other questions keep their ranking.
     hits = routed.search("What happens upon expiration of the Zenith license agreement?", k=4)
     assert hits.hits[0].chunk.text in upon
+
+
+def test_the_clause_that_grants_exclusivity_is_found_first(
+    tmp_path: Path, embedder: FakeEmbedder
+) -> None:
+    # "exclusive" is in the forum clause, the remedy clause and the non-exclusive licence more
+    # often than in the clause that makes the reseller exclusive.
+    others = [
+        "The courts of New York shall have exclusive jurisdiction over any dispute, and each "
+        "party submits to the exclusive jurisdiction and exclusive venue of such courts.",
+        "Termination is the exclusive remedy of the Reseller; such remedy is exclusive of any "
+        "other exclusive remedy.",
+        "Licensor grants the Reseller a non-exclusive license; the non-exclusive license is "
+        "exclusive of trademarks.",
+    ]
+    grant = "Schoolpop shall have the exclusive right to resell Cards in the NPO Marketplace."
+    reseller = make_doc("/c/reseller.txt", "Zenith Orchard Reseller Agreement", [*others, grant])
+    c = Store(tmp_path).open_or_create("contracts", embedder.model_id, embedder.dim)
+    write(
+        c, embedder, [reseller, make_doc("/c/supply.txt", "Acme Borealis Supply Agreement", SUPPLY)]
+    )
+    routed = Searcher(c, embedder, make_retrievers("hybrid"), router=DocumentRouter())
+    for question in (
+        "Does the Zenith reseller agreement include an exclusivity agreement?",
+        "Is the reseller exclusive under the Zenith reseller agreement?",
+    ):
+        hits = routed.search(question, k=4).hits
+        assert hits[0].chunk.text == grant, question
+    # Without the shape the grant is not first (the test would pass for nothing).
+    plain = Searcher(c, embedder, make_retrievers("hybrid"), router=DocumentRouter())
+    plain_hits = plain.search("Zenith reseller agreement: exclusive?", k=4).hits
+    assert plain_hits[0].chunk.text in others
+    # The shape: a party made exclusive; not a forum, a remedy or a non-exclusive licence.
+    shape = answer_shape("Does this contract include an exclusivity agreement?")
+    assert shape is not None and shape(grant)
+    assert not any(shape(t) for t in others)
+    assert not shape("3.2 Exclusivity.")
+    # Nor is every "exclusively" a question about it.
+    assert answer_shape("Is breast cancer determined exclusively by genetic factors?") is None
+    assert answer_shape("Is there a non-exclusive license?") is None
+    assert answer_shape("Are the remedies exclusive?") is None
 
 
 def test_no_route_when_no_document_stands_out(coll: Collection, embedder: FakeEmbedder) -> None:
