@@ -312,6 +312,20 @@ def test_the_clause_that_sets_the_term_is_found_first(
     assert hits.hits[0].chunk.text in upon
 
 
+def _first_for(
+    tmp_path: Path, embedder: FakeEmbedder, clauses: list[str], questions: list[str]
+) -> list[str]:
+    """The first hit's text for each question, asked of a reseller agreement of `clauses`
+    beside the supply agreement."""
+    reseller = make_doc("/c/reseller.txt", "Zenith Orchard Reseller Agreement", clauses)
+    c = Store(tmp_path).open_or_create("contracts", embedder.model_id, embedder.dim)
+    write(
+        c, embedder, [reseller, make_doc("/c/supply.txt", "Acme Borealis Supply Agreement", SUPPLY)]
+    )
+    routed = Searcher(c, embedder, make_retrievers("hybrid"), router=DocumentRouter())
+    return [routed.search(q, k=4).hits[0].chunk.text for q in questions]
+
+
 def test_the_clause_that_grants_exclusivity_is_found_first(
     tmp_path: Path, embedder: FakeEmbedder
 ) -> None:
@@ -326,22 +340,18 @@ def test_the_clause_that_grants_exclusivity_is_found_first(
         "exclusive of trademarks.",
     ]
     grant = "Schoolpop shall have the exclusive right to resell Cards in the NPO Marketplace."
-    reseller = make_doc("/c/reseller.txt", "Zenith Orchard Reseller Agreement", [*others, grant])
-    c = Store(tmp_path).open_or_create("contracts", embedder.model_id, embedder.dim)
-    write(
-        c, embedder, [reseller, make_doc("/c/supply.txt", "Acme Borealis Supply Agreement", SUPPLY)]
+    first = _first_for(
+        tmp_path,
+        embedder,
+        [*others, grant],
+        [
+            "Does the Zenith reseller agreement include an exclusivity agreement?",
+            "Is the reseller exclusive under the Zenith reseller agreement?",
+            # Not of the shape: the grant is not first without it (the test can fail).
+            "Zenith reseller agreement: exclusive?",
+        ],
     )
-    routed = Searcher(c, embedder, make_retrievers("hybrid"), router=DocumentRouter())
-    for question in (
-        "Does the Zenith reseller agreement include an exclusivity agreement?",
-        "Is the reseller exclusive under the Zenith reseller agreement?",
-    ):
-        hits = routed.search(question, k=4).hits
-        assert hits[0].chunk.text == grant, question
-    # Without the shape the grant is not first (the test would pass for nothing).
-    plain = Searcher(c, embedder, make_retrievers("hybrid"), router=DocumentRouter())
-    plain_hits = plain.search("Zenith reseller agreement: exclusive?", k=4).hits
-    assert plain_hits[0].chunk.text in others
+    assert first[:2] == [grant, grant] and first[2] in others
     # The shape: a party made exclusive; not a forum, a remedy or a non-exclusive licence.
     shape = answer_shape("Does this contract include an exclusivity agreement?")
     assert shape is not None and shape(grant)
@@ -351,6 +361,35 @@ def test_the_clause_that_grants_exclusivity_is_found_first(
     assert answer_shape("Is breast cancer determined exclusively by genetic factors?") is None
     assert answer_shape("Is there a non-exclusive license?") is None
     assert answer_shape("Are the remedies exclusive?") is None
+
+
+def test_the_clause_that_shares_revenue_is_found_first(
+    tmp_path: Path, embedder: FakeEmbedder
+) -> None:
+    # "revenue" and "profit" are in the clauses on reports and taxes more often than in the one
+    # that pays a share of them.
+    others = [
+        "The Reseller shall report its revenue and its profit each month; revenue reports and "
+        "profit reports are due on the tenth day.",
+        "Each party bears the taxes on its own revenue and profit arrangements.",
+    ]
+    share = "Each Party shall receive 50% of all Net Revenue derived from the sale of advertising."
+    first = _first_for(
+        tmp_path,
+        embedder,
+        [*others, share],
+        [
+            "Does the Zenith reseller agreement include any revenue or profit-sharing "
+            "arrangements?",
+            # Not of the shape: the share is not first without it.
+            "What revenue and profit arrangements does the Zenith reseller agreement have?",
+        ],
+    )
+    assert first[0] == share and first[1] in others
+    shape = answer_shape("What royalty is paid under this contract?")
+    assert shape is not None and shape("CAPSUGEL shall pay a royalty equal to [***] of Net Sales.")
+    assert not shape("Net Sales means gross sales less returns.")
+    assert not any(shape(t) for t in others)
 
 
 def test_no_route_when_no_document_stands_out(coll: Collection, embedder: FakeEmbedder) -> None:
