@@ -824,12 +824,11 @@ def test_whether_the_agreement_may_be_assigned_is_answered_by_the_clause_that_re
         "Assignor hereby assigns and transfers to Assignee, without reservation of any rights, "
         "all of its interest in the Lease Agreement."
     )
-    for other in (
-        "Are inventions assigned to the Company?",
-        "Who assigns the sales territory?",
-        "Are the licenses granted under this contract non-transferable?",
-    ):
+    for other in ("Are inventions assigned to the Company?", "Who assigns the sales territory?"):
         assert answer_shape(other) is None, other
+    # A licence's transfer is asked of the grant, not of the agreement's assignment.
+    licence = answer_shape("Are the licenses granted under this contract non-transferable?")
+    assert licence is not None and licence is not restricts
 
 
 def test_a_restatement_of_a_question_of_a_known_shape_quotes_the_clause_that_answers_it(

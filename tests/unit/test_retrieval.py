@@ -392,6 +392,44 @@ def test_the_clause_that_shares_revenue_is_found_first(
     assert not any(shape(t) for t in others)
 
 
+def test_the_clause_that_grants_a_license_is_found_first(
+    tmp_path: Path, embedder: FakeEmbedder
+) -> None:
+    # "license" and "granted" are in the fee clause, the end of the licence and the denial more
+    # often than in the clause that grants it.
+    others = [
+        "License fees for the licensed Marks are due monthly; late license fees bear interest.",
+        "The license terminates with this Agreement, and licensed Marks are then returned.",
+        "No other licenses or rights are granted; licenses not granted here are reserved.",
+    ]
+    grant = "Licensor hereby grants to Reseller a non-transferable license to use the Marks."
+    first = _first_for(
+        tmp_path,
+        embedder,
+        [*others, grant],
+        [
+            "What licenses are granted under the Zenith reseller agreement?",
+            "Are the licenses granted under the Zenith reseller agreement non-transferable?",
+            # Not of the shape: the grant is not first without it.
+            "Zenith reseller agreement: licenses?",
+        ],
+    )
+    assert first[:2] == [grant, grant] and first[2] in others
+    shape = answer_shape("What licenses are granted under this contract?")
+    assert shape is not None and shape(grant)
+    assert shape(
+        "Each Party grants to the other the non-exclusive right, in the Territory, to use it."
+    )
+    assert not any(shape(t) for t in others)
+    assert not shape("Nothing in this Agreement shall grant Reseller a license to the Software.")
+    # A denial earlier in a long clause is not one of its grant.
+    assert shape(
+        "X shall not file any Patent; provided that X hereby grants Y a perpetual license."
+    )
+    # Asked of a grant, not of any licence: affiliates are not whom the grant names.
+    assert answer_shape("Does the licensee's affiliates have any licensing rights?") is None
+
+
 def test_no_route_when_no_document_stands_out(coll: Collection, embedder: FakeEmbedder) -> None:
     routed = Searcher(coll, embedder, make_retrievers("bm25"), router=DocumentRouter())
     result = routed.search("Which agreements can be terminated for convenience?", k=5)
