@@ -337,11 +337,11 @@ def _shaped(
     """The candidates holding a sentence of the shape that answers the question
     (`query.answer_shape`: the clause that sets the agreement's term, caps liability, lets a
     party terminate at will, restricts assignment, grants an audit, makes a party exclusive,
-    shares revenue or grants a licence; the step that opens what a how-to asks to open), among
-    the first `depth`, ahead of the rest and as high as the first hit. Such a sentence shares a
-    word or two with the question, and clauses that repeat those words outrank it ("during the
-    term of this Agreement", "upon expiration"). (Costs one lookup of `depth` chunks' texts, a
-    few ms, for the questions of those kinds only.)"""
+    shares revenue, grants a licence or names the governing law; the step that opens what a
+    how-to asks to open), among the first `depth`, ahead of the rest and as high as the first
+    hit. Such a sentence shares a word or two with the question, and clauses that repeat those
+    words outrank it ("during the term of this Agreement", "upon expiration"). (Costs one lookup
+    of `depth` chunks' texts, a few ms, for the questions of those kinds only.)"""
     head = fused[:depth]
     texts = {i: row[0].text for i, row in snap.catalog.chunks_by_ids(f.id for f in head).items()}
     found = {

@@ -430,6 +430,36 @@ def test_the_clause_that_grants_a_license_is_found_first(
     assert answer_shape("Does the licensee's affiliates have any licensing rights?") is None
 
 
+def test_the_clause_that_names_the_governing_law_is_found_first(
+    tmp_path: Path, embedder: FakeEmbedder
+) -> None:
+    # "governing" and "law" are in the compliance clause and the escrow clause more often than
+    # in the clause that names the law.
+    others = [
+        "The Reseller shall comply with all governing law and all law governing its conduct.",
+        "The escrow agreement governing the deposit is governed by its own governing terms.",
+    ]
+    law = "This Agreement shall be construed in accordance with the laws of the State of Kansas."
+    first = _first_for(
+        tmp_path,
+        embedder,
+        [*others, law],
+        [
+            "What is the governing law for the Zenith reseller agreement?",
+            # Not of the shape: the clause is not first without it.
+            "Zenith reseller agreement: the law governing it?",
+        ],
+    )
+    assert first[0] == law and first[1] in others
+    shape = answer_shape("Which state's law governs this contract?")
+    assert shape is not None and shape(law)
+    assert shape("This Manual is governed by the applicable regulations of the Republic of Chile.")
+    assert not any(shape(t) for t in others)
+    assert not shape("The Distributor shall obey the laws of each country where it sells.")
+    # Asked of the law that governs, not of any law.
+    assert answer_shape("What laws must the distributor comply with?") is None
+
+
 def test_no_route_when_no_document_stands_out(coll: Collection, embedder: FakeEmbedder) -> None:
     routed = Searcher(coll, embedder, make_retrievers("bm25"), router=DocumentRouter())
     result = routed.search("Which agreements can be terminated for convenience?", k=5)
