@@ -30,10 +30,12 @@ _REFERENCE = re.compile(
 
 # "Which law governs the Sykes outsourcing agreement?", "When does the Acme lease expire?",
 # "Is the Sykes agreement governed by New York law?": a document named inside the question, by
-# a few qualifiers and a document kind that ends a noun phrase (a verb, a preposition or the
-# clause's end follows it: "the Software License fee" names a fee). A name with a capitalised
-# word may stand anywhere; one without, only among the question's last three words ("the
-# software license" in "Does the software license cover upgrades?" is not a document's name).
+# a few qualifiers and a document kind that ends a noun phrase (a verb, a preposition, the
+# clause's end or a last word asked of it follows: "the Software License fee" names a fee, "Are
+# the licenses granted under the Morgan Stanley license agreement non-transferable?" a
+# document). A name with a capitalised word may stand anywhere; one without, only among the
+# question's last three words ("the software license" in "Can the software license be moved to
+# a new laptop later on?" is not a document's name).
 # Routed like the forms above; if no document stands out, the question is searched whole (the
 # name's words may still help).
 _CONTRACT_KINDS = r"agreement|contract|lease|licen[cs]e|amendment|addendum"
@@ -50,7 +52,7 @@ _FOLLOWS = (
 )
 _EMBEDDED = re.compile(
     rf"\b(?:the|this|that|my|our|your)\s+(?:(?!(?:{LINKS})\b)[\w&.'-]+\s+){{1,5}}"
-    rf"(?:{KINDS})\b(?=\s*(?:[?.!,;:]|$)|\s+(?:{_FOLLOWS})\b)",
+    rf"(?:{KINDS})\b(?=\s*(?:[?.!,;:]|$)|\s+(?:{_FOLLOWS})\b|\s+[\w-]+\s*[?.!]?\s*$)",
     re.IGNORECASE,
 )
 

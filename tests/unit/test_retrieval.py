@@ -195,6 +195,13 @@ def test_a_document_named_inside_the_question(coll: Collection, embedder: FakeEm
     result = routed.search("Which law governs the Zenith license agreement?", k=5)
     assert result.routed and set(sources(result.hits)) == {"/c/license.txt"}
     assert result.query is not None and result.query.question == "Which law governs the agreement?"
+    # The name may end the question but for what it asks of it: "Are the licenses granted
+    # under the Morgan Stanley trademark license agreement non-transferable?" was searched
+    # whole, and the grant clause of another contract came first.
+    last = routed.search("Are the licenses under the Zenith license agreement non-transferable?")
+    assert last.routed and set(sources(last.hits)) == {"/c/license.txt"}
+    assert last.query is not None
+    assert last.query.question == "Are the licenses under the agreement non-transferable?"
     # No document stands out: the whole question is searched, names included.
     vague = routed.search("Which law governs the signed service agreement?", k=5)
     assert not vague.routed and not vague.unmatched
