@@ -10,6 +10,7 @@ names a source (a copied heading, a bare "No [1].") points at it, for `rag.answe
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 
@@ -160,7 +161,7 @@ class Verifier:
                     pointers += [c.n for c in sentence.citations]
                     continue
                 sentence = restated
-            kept = once(kept, instead_of_context(sentence, by_n, how_to(asked)))
+            kept = once(kept, instead_of_context(completed(sentence), by_n, how_to(asked)))
         return Checked(kept, dropped, errors, pointers, named)
 
     def _support(
@@ -398,6 +399,39 @@ def once(kept: list[AnswerSentence], new: AnswerSentence) -> list[AnswerSentence
         whole = replace(new, text=" ".join(c.quote.split()), support=1.0, verbatim=True)
         return [*kept[:-1], whole]
     return [k for k in kept if " ".join(k.text.split()) not in flat] + [new]
+
+
+# What may stand before a clause's first word: its number or letter ("(b) ", "12.3 ", "a) ").
+_LABEL = re.compile(r"(?:\(?[\w.]{1,6}\)?\s+)?")
+
+
+def completed(sentence: AnswerSentence) -> AnswerSentence:
+    """A copy of its cited sentence that stops short of the sentence's end is that sentence,
+    quoted whole: the token budget ran out mid-copy ("Garman hereby grants to Sparkling, a
+    perpetual ... license ..., provided that Sparkling shall only be entitled to utilize such
+    license if ... or if Garman ceases to [1]."), and the rest of a clause may be what qualifies
+    it. Not a copy that ends where the sentence, a clause of it or a line of the passage does (a
+    manual's lines end without a full stop: "Removed channels do not appear in the Channel
+    List" | "Adding back removed channels"; a line that goes on in lower case is a PDF's wrap),
+    nor a few words taken from its middle ("Fill the casing with water." of "Priming the pump:
+    fill the casing with water before the first start." is the model's own short answer)."""
+    if len(sentence.citations) != 1 or sentence.verbatim:
+        return sentence
+    words = _flat(sentence.text).split()
+    quote = sentence.citations[0].quote
+    m = (
+        re.search(r"\s+".join(map(re.escape, words)), quote, re.IGNORECASE)
+        if len(words) >= 6
+        else None
+    )
+    if m is None or not _LABEL.fullmatch(quote[: m.start()]):
+        return sentence
+    rest = quote[m.end() :].lstrip(" \t")
+    if not rest.strip(" .:;,!?\n") or rest[0] in ".:;!?":
+        return sentence
+    if rest[0] == "\n" and not rest.lstrip()[0].islower():
+        return sentence  # a line that the next one does not go on with (a PDF's wrap does)
+    return replace(sentence, text=" ".join(quote.split()), support=1.0, verbatim=True)
 
 
 def _pieces_of_one(a: AnswerSentence, b: AnswerSentence) -> bool:

@@ -1668,3 +1668,38 @@ def test_how_to_open_something_is_answered_by_the_step_that_opens_it(
     recording = answer_shape("How do I start recording a video?")
     assert recording is not None and not recording("Tap Record to start recording.")
     assert answer_shape("How do I turn on the camera flash?") is None
+
+
+def test_a_copy_cut_short_by_the_token_budget_is_quoted_whole(
+    tmp_path: Path, embedder: FakeEmbedder
+) -> None:
+    # The sample Sparkling Spring licence: the model copied the grant and ran out of tokens at
+    # "... or if Garman ceases to", and the answer read "... or if Garman ceases to. [1]",
+    # without what the licence is conditional on.
+    clause = (
+        "(b) Garman hereby grants to Sparkling a perpetual, fully paid, non-exclusive license to "
+        "use the Codes; Sparkling may only use it if Garman ceases to\nsupport the Software."
+    )
+    c = Store(tmp_path).open_or_create("c", embedder.model_id, embedder.dim)
+    write(c, embedder, [make_doc("/d/licence.txt", "Software licence", [clause])])
+    cut = (
+        "Garman hereby grants to Sparkling a perpetual, fully paid, non-exclusive license to use "
+        "the Codes; Sparkling may only use it if Garman ceases to [1]."
+    )
+    question = "What licenses are granted under the Garman software licence?"
+    a = answerer(c, embedder, ScriptedGenerator(cut), rel=-1.0).answer(question)
+    assert not a.abstained and a.text == f"{' '.join(clause.split())} [1]", a.text
+    assert a.sentences[0].verbatim
+    # A copy that ends where the sentence or a clause of it does is the model's answer.
+    whole = "Garman hereby grants to Sparkling a perpetual, fully paid, non-exclusive license to "
+    shorter = f"{whole}use the Codes [1]."
+    a = answerer(c, embedder, ScriptedGenerator(shorter), rel=-1.0).answer(question)
+    assert a.text.startswith("Garman hereby grants") and not a.sentences[0].verbatim, a.text
+    # Nor one that ends where a line of a manual does (no full stop; the next line is a heading).
+    manual = "Removed channels do not appear in the Channel List\nAdding back removed channels"
+    write(c, embedder, [make_doc("/d/tv.txt", "TV manual", [manual])])
+    said = "Removed channels do not appear in the Channel List [1]."
+    a = answerer(c, embedder, ScriptedGenerator(said), rel=-1.0).answer(
+        "Where are removed channels?"
+    )
+    assert a.text == said.replace(" [1].", ". [1]") and not a.sentences[0].verbatim, a.text
