@@ -5,16 +5,17 @@ last set, from `rag eval answers ... --json` on the full sets (bench/results/ans
     S10 (50 questions, 50 CUAD questions as unanswerable)
         citation precision 0.94, format errors 0.00, abstention recall 1.00, precision 0.98
     CUAD (60 questions, 50 S10 questions as unanswerable)
-        citation precision 0.62, abstention recall 1.00, precision 0.69
+        citation precision 0.73, abstention recall 1.00, precision 0.79
 
 and on the subsets below: S10 (50 questions + 30 CUAD questions) citation precision 0.94,
 format errors 0.00, abstention recall 1.00 (every contract question names a contract that
 the manual collection lacks), precision 0.97; CUAD (20 questions + 30 S10 questions)
-citation precision 0.50 (7 of 14 citations), abstention recall 1.00, precision 0.81.
+citation precision 0.67 (12 of 18 citations), abstention recall 1.00, precision 0.91 (3 of
+the 20 abstain). (CUAD's gates were raised on ff411f5, from 0.35 and 0.78.)
 
 Greedy decoding repeats itself on one machine (CI printed the same figures as this machine);
 another CPU may round differently, so each gate sits about two questions' worth below the
-figure it protects (CUAD's abstention precision one: its gate is where it stood before).
+figure it protects.
 """
 
 from __future__ import annotations
@@ -97,5 +98,5 @@ def test_contracts_citations_and_abstention(
     bad = answers.every(answers.emanual_items(S10_QUESTIONS), 30)
     m = metrics(settings, embedder, generator, store, "cuad", (items, bad), "cuad")
     assert m["abstain_recall"] >= 0.93, m
-    assert m["abstain_precision"] >= 0.78, m
-    assert m["citation_precision"] >= 0.35, m
+    assert m["abstain_precision"] >= 0.85, m
+    assert m["citation_precision"] >= 0.55, m
