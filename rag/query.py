@@ -469,6 +469,24 @@ def _opens(thing: str) -> Callable[[str], bool]:
     return opens_it
 
 
+def _asks_exclusivity(question: str) -> bool:
+    return bool(_ASKS_EXCLUSIVITY.search(question)) and not _NOT_EXCLUSIVITY.search(question)
+
+
+# The contract clauses of a known shape, and the questions that ask for each, first match first.
+_CLAUSES: tuple[tuple[Callable[[str], object], Callable[[str], bool]], ...] = (
+    (asks_term, sets_term),
+    (_ASKS_CAP.search, caps_liability),
+    (_ASKS_CONVENIENCE.search, ends_at_will),
+    (_ASKS_ASSIGNMENT.search, restricts_assignment),
+    (_ASKS_AUDIT.search, grants_audit),
+    (_asks_exclusivity, grants_exclusivity),
+    (_ASKS_REVENUE_SHARE.search, shares_revenue),
+    (_ASKS_LICENSE_GRANT.search, grants_license),
+    (_ASKS_GOVERNING_LAW.search, names_the_law),
+)
+
+
 def answer_shape(question: str) -> Callable[[str], bool] | None:
     """For a question of a few kinds, whether a sentence is the kind that answers it, though it
     shares few words with the question: the one of a contract's opening that names its parties
@@ -480,24 +498,9 @@ def answer_shape(question: str) -> Callable[[str], bool] | None:
         return lambda sentence: _NAMES_THE_PARTIES.search(sentence) is not None
     if asks_date(question):
         return lambda sentence: _DATES_IT.search(sentence) is not None and bool(dates(sentence))
-    if asks_term(question):
-        return sets_term
-    if _ASKS_CAP.search(question):
-        return caps_liability
-    if _ASKS_CONVENIENCE.search(question):
-        return ends_at_will
-    if _ASKS_ASSIGNMENT.search(question):
-        return restricts_assignment
-    if _ASKS_AUDIT.search(question):
-        return grants_audit
-    if _ASKS_EXCLUSIVITY.search(question) and not _NOT_EXCLUSIVITY.search(question):
-        return grants_exclusivity
-    if _ASKS_REVENUE_SHARE.search(question):
-        return shares_revenue
-    if _ASKS_LICENSE_GRANT.search(question):
-        return grants_license
-    if _ASKS_GOVERNING_LAW.search(question):
-        return names_the_law
+    for asks, shape in _CLAUSES:
+        if asks(question):
+            return shape
     if (m := _OPENS.search(question)) and (stems(m.group("thing")) - _KIND):
         return _opens(m.group("thing"))
     return None
