@@ -1519,11 +1519,17 @@ def test_a_denial_that_something_exists_cites_a_passage_that_denies_it(
     assert not ABSENCE.search("Dr Murray shall not assist in developing a competing product")
     # A question whose subject is a possessive ("the licensee's affiliates") asks about
     # existence too: a grant to affiliates is no support for "they have none".
-    question = "Does the licensee's affiliates have any licensing rights under this contract?"
-    reply = ScriptedGenerator("The licensee's affiliates have no licensing rights [1].")
+    question = "Does the licensee's affiliates have any rights under this contract?"
+    reply = ScriptedGenerator("The licensee's affiliates have no rights [1].")
     body = "Licensor grants Licensee and its affiliates a license to the licensed marks."
     c = one_passage(tmp_path / "affiliates", embedder, "Trademark license", body)
     assert unsupported(answerer(c, embedder, reply, sup=0.01, rel=-1.0).answer(question))
+    # Asked of their licensing rights, a question of a known shape: the denial gives way to the
+    # clause that licenses them.
+    question = "Does the licensee's affiliates have any licensing rights under this contract?"
+    reply = ScriptedGenerator("The licensee's affiliates have no licensing rights [1].")
+    a = answerer(c, embedder, reply, sup=0.01, rel=-1.0).answer(question)
+    assert not a.abstained and body in a.text and "no licensing" not in a.text
 
 
 def test_extract_mode_answers_an_existence_question_from_a_passage_about_it(

@@ -434,7 +434,38 @@ def test_the_clause_that_grants_a_license_is_found_first(
         "X shall not file any Patent; provided that X hereby grants Y a perpetual license."
     )
     # Asked of a grant, not of any licence: affiliates are not whom the grant names.
-    assert answer_shape("Does the licensee's affiliates have any licensing rights?") is None
+    assert answer_shape("Does the licensee's affiliates have any licensing rights?") is not shape
+
+
+def test_the_clause_that_licenses_affiliates_is_found_first(
+    tmp_path: Path, embedder: FakeEmbedder
+) -> None:
+    # "licensee", "affiliates" and "licensing" are in the definition, the fee clause and the
+    # grant to the licensee alone more often than in the clause that lets affiliates in.
+    grant = "Licensor hereby grants to Licensee a non-exclusive license to use the Marks."
+    others = [
+        "Affiliates means any entity controlling the Licensee; Licensee affiliates are listed.",
+        "Licensing rights of affiliates of the Licensee: the licensing rights of Licensee "
+        "affiliates are those of the Licensee under this agreement.",
+        grant,
+    ]
+    sublicense = "Licensee may sublicense the Marks to any of its wholly owned subsidiaries."
+    first = _first_for(
+        tmp_path,
+        embedder,
+        [*others, sublicense],
+        [
+            "Do the licensee's affiliates have any licensing rights under the Zenith agreement?",
+            # Not of the shape: the clause is not first without it.
+            "Zenith agreement: rights of the licensee affiliates?",
+        ],
+    )
+    assert first[0] == sublicense and first[1] in others
+    shape = answer_shape("Does the licensor's affiliates have any licensing rights?")
+    assert shape is not None and shape(sublicense)
+    assert shape("Licensor grants to Licensee and its Affiliates a license to use the Marks.")
+    assert not any(shape(t) for t in others)
+    assert answer_shape("Who are the licensee's affiliates?") is None
 
 
 def test_the_clause_that_names_the_governing_law_is_found_first(
