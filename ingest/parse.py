@@ -43,13 +43,17 @@ SUPPORTED = {
 # parsed text in Unicode's composed form (NFC); 7: a page number run into the sentence before it
 # ("... of this agreement.2"); 8: a line that recurs but for its numbers is no running line;
 # 9-10: pages marked by blank lines, or with their number run into a line, read across; 11: PDF
-# spaces put back past U+FFFE; 12-14: page numbers between sentences blanked out.
-PARSER_VERSION = "14"
+# spaces put back past U+FFFE; 12-14: page numbers between sentences blanked out; 15: PDF text
+# the parser labels a header or footer kept unless it recurs, a sentence it splits on a page
+# joined, spaces put back on a page whose running line it reads first.
+PARSER_VERSION = "15"
 _MAX_DOCX_UNZIPPED = 512 * 1024 * 1024
 _SKIP = {"Header", "Footer", "PageBreak", "PageNumber", "Image"}
-# The fast PDF path labels by position: a page that is one big text block comes out as a
-# "Header" or "Footer". Only short ones are running headers; the rest is body text.
-_MAX_MARGIN_CHARS = 160
+# The fast PDF path labels by position, and often wrongly: a page that is one big text block
+# comes out as a "Header" or "Footer", and so do a contract's preamble, its headings and whole
+# pages of clauses (the Morgan Stanley licence's page 1: "... between Morgan Stanley Investment
+# Management Inc. (“Licensor”), and ..."). Such a label only marks a block that is dropped if it
+# recurs from page to page, as running lines do (see `_pdf`).
 _KINDS = {"Title": ElementKind.TITLE, "ListItem": ElementKind.LIST_ITEM, "Table": ElementKind.TABLE}
 
 
@@ -63,6 +67,8 @@ class _Block:
     depth: int | None
     # Goes on with the sentence the block before it broke off at a page break.
     runs_on: bool = False
+    # Labelled a page header or footer by the parser.
+    margin: bool = False
 
 
 def parse_file(path: Path, max_bytes: int | None = None) -> ParsedDocument:
@@ -148,7 +154,8 @@ def _blocks(elements: list[Any], structured: bool) -> list[_Block]:
     for el in elements:
         category = type(el).__name__
         text = (el.text or "").strip()
-        if not structured and category in ("Header", "Footer") and len(text) > _MAX_MARGIN_CHARS:
+        margin = not structured and category in ("Header", "Footer")
+        if margin:
             category = "NarrativeText"
         if category in _SKIP or not text:
             continue
@@ -161,7 +168,7 @@ def _blocks(elements: list[Any], structured: bool) -> list[_Block]:
         if kind is ElementKind.TABLE and rows:
             out.extend(_Block(row, kind, page, None) for row in rows)
         else:
-            out.append(_Block(text, kind, page, depth))
+            out.append(_Block(text, kind, page, depth, margin=margin))
     return out
 
 
@@ -224,16 +231,7 @@ def _pdf(path: Path) -> tuple[list[_Block], str, int | None, list[str]]:
     by_page: dict[int, list[_Block]] = {}
     for b in blocks:
         by_page.setdefault(b.page or 0, []).append(b)
-    margins = structure.repeated_margins([[b.text for b in v] for v in by_page.values()])
-    body: dict[int, list[_Block]] = {}
-    for page, page_blocks in by_page.items():
-        edge = {id(b) for b in page_blocks[:2] + page_blocks[-2:]}
-        body[page] = [
-            b
-            for b in page_blocks
-            if id(b) not in edge
-            or not (structure.margin_key(b.text) in margins or structure.is_page_number(b.text))
-        ]
+    body = _without_running_lines(by_page)
     # A page's margin run into the end of its text ("... supplied by the Supplier. 3").
     glued = structure.glued_margins({p: v[-1].text for p, v in body.items() if v})
     for page, cut in glued.items():
@@ -241,6 +239,9 @@ def _pdf(path: Path) -> tuple[list[_Block], str, int | None, list[str]]:
         body[page][-1] = dataclasses.replace(last, text=last.text[:cut].rstrip())
     kept: list[_Block] = []
     for b in (b for v in body.values() for b in v if b.text):
+        if kept and kept[-1].page == b.page and _goes_on(kept[-1], b):
+            kept[-1] = dataclasses.replace(kept[-1], text=kept[-1].text + _gap(b.text) + b.text)
+            continue
         if kept and kept[-1].page != b.page and structure.runs_on(kept[-1].text, b.text):
             b = dataclasses.replace(b, runs_on=True)
         kept.append(b)
@@ -253,6 +254,56 @@ def _pdf(path: Path) -> tuple[list[_Block], str, int | None, list[str]]:
         f"page {p}: no text layer (scanned image?); OCR is not supported yet" for p in empty
     ]
     return kept, path.stem, n_pages, diagnostics
+
+
+# What no paragraph starts with: the rest of a sentence that the fast PDF path split off where
+# the font changed ("... (the “Licensor" | "”), and ...", "Section 1.1. License Grant" | ". Subject
+# to ...", "provided" | ", however").
+_CLOSES = tuple("”’)],;:.")
+
+
+def _goes_on(before: _Block, block: _Block) -> bool:
+    """Whether `block` is the rest of the paragraph `before` on the same page: it starts with a
+    closing mark, or in lower case where `before` broke off mid-sentence ("... agree not to
+    engage or" | "participate in any business ..."; not "... ; and" | "WHEREAS, ...")."""
+    if block.kind is not ElementKind.TEXT or before.kind is ElementKind.TABLE:
+        return False
+    if block.text.startswith(_CLOSES):
+        return True
+    return block.text[:1].islower() and structure.runs_on(before.text, block.text)
+
+
+def _gap(text: str) -> str:
+    return "" if text.startswith(_CLOSES) else " "
+
+
+def _without_running_lines(by_page: dict[int, list[_Block]]) -> dict[int, list[_Block]]:
+    """Each page's blocks less its running headers, footers and page numbers: what recurs among
+    the first and last two blocks of many pages, a page number there, and what the parser
+    labelled a header or footer if it recurs anywhere on many pages."""
+    margins = structure.repeated_margins([[b.text for b in v] for v in by_page.values()])
+    # A running line the parser split into several blocks ("CONFIDENTIAL TREATMENT REQUESTED" |
+    # "WITH" | "RESPECT TO CERTAIN PORTIONS HEREOF" ...) reaches past the edges' two blocks.
+    labelled = structure.recurring_lines(
+        [[b.text for b in v if b.margin] for v in by_page.values()]
+    )
+
+    def running(b: _Block, at_edge: bool) -> bool:
+        key = structure.margin_key(b.text)
+        if at_edge:
+            return key in margins or structure.is_page_number(b.text)
+        # Inside the page, a number alone is a clause's ("... the provisions of this Section" |
+        # "10" | "and, for clarity, ..."), not the page's.
+        return b.margin and (
+            " ".join(b.text.lower().split()) in labelled
+            or (key in margins and re.search(r"[^\W\d_]", key) is not None)
+        )
+
+    body: dict[int, list[_Block]] = {}
+    for page, page_blocks in by_page.items():
+        edge = {id(b) for b in page_blocks[:2] + page_blocks[-2:]}
+        body[page] = [b for b in page_blocks if not running(b, id(b) in edge)]
+    return body
 
 
 def _restore_spaces(path: Path, blocks: list[_Block]) -> list[_Block]:
@@ -270,7 +321,11 @@ def _restore_spaces(path: Path, blocks: list[_Block]) -> list[_Block]:
                 out.append(b)
                 continue
             if b.page not in restorers:
-                reference = pdf[b.page - 1].get_textpage().get_text_range()
+                page = pdf[b.page - 1]
+                textpage = page.get_textpage()
+                reference = textpage.get_text_range()
+                textpage.close()  # else PDFium warns of them on stderr when the document closes
+                page.close()
                 restorers[b.page] = structure.SpaceRestorer(reference)
             out.append(dataclasses.replace(b, text=restorers[b.page].restore(b.text)))
     finally:

@@ -142,6 +142,23 @@ def repeated_margins(pages: Sequence[Sequence[str]], edge: int = 2) -> set[str]:
     return {key for key, n in seen.items() if n >= threshold and key}
 
 
+def recurring_lines(pages: Sequence[Sequence[str]]) -> set[str]:
+    """Texts found whole on many pages, wherever on the page (lower-cased, spaces squeezed): a
+    running line the parser split into several blocks ("CONFIDENTIAL TREATMENT REQUESTED" |
+    "WITH" | "RESPECT TO CERTAIN PORTIONS HEREOF" ...). Only texts that start as a line does
+    (a capital, a quote), not a piece of a sentence (", however"); and numbers count, so
+    clause numbers set apart ("2.1", "3.4") are not one text."""
+    if len(pages) < 3:
+        return set()
+    seen: Counter[str] = Counter()
+    for texts in pages:
+        seen.update(
+            {" ".join(t.lower().split()) for t in texts if t[:1].isupper() or t[:1] in '"“'}
+        )
+    threshold = max(3, int(0.4 * len(pages)))
+    return {key for key, n in seen.items() if n >= threshold and key}
+
+
 def margin_key(text: str) -> str:
     """Page numbers differ from page to page; the rest of a running header does not."""
     return re.sub(r"\d+", "#", " ".join(text.lower().split()))
@@ -411,6 +428,11 @@ class SpaceRestorer:
     def restore(self, text: str) -> str:
         squeezed = "".join(c for c in text if not c.isspace())
         found = self._stream.find(squeezed[: self._PROBE], self._pos)
+        if found < 0:
+            # pdfminer's order is not always PDFium's: a running line at the page's foot can come
+            # first ("Source: MORGAN STANLEY DIRECT LENDING FUND, 10-12G/A"), and every element
+            # after it would then be looked for past it.
+            found = self._stream.find(squeezed[: self._PROBE])
         if not squeezed or found < 0:
             return text
         p = found

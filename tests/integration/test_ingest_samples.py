@@ -150,6 +150,19 @@ def test_a_sentence_broken_by_a_pdf_page_reads_as_one() -> None:
         assert any(words in " ".join(p.split()) for p in paragraphs), name
 
 
+def test_a_pdf_page_the_parser_labels_a_footer_is_kept() -> None:
+    """unstructured's fast PDF path labels the Morgan Stanley licence's whole first page a
+    "Footer", its preamble with the parties included, and reads the page's running line
+    ("Source: MORGAN STANLEY DIRECT LENDING FUND, 10-12G/A") before it."""
+    from ingest.parse import parse_file
+
+    [path] = (SAMPLES / "contracts").glob("MorganStanley*.pdf")
+    text = " ".join(parse_file(path).text.split())
+    assert "between Morgan Stanley Investment Management Inc. (“Licensor”), and" in text
+    assert "Section 1.2" in text
+    assert "wholly owned subsidiary of Licensee, and then only with" in text
+
+
 def test_the_clauses_of_a_pdf_page_whose_text_layer_lost_its_spaces_are_found() -> None:
     """The Fuse Medical PDF's text layer runs clause 9 together ("... an offence.9.Trade marks
     and intellectual property9.1The Supplier ... this agreement.9.2The Distributor ..."), and

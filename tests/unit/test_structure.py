@@ -14,6 +14,7 @@ from ingest.structure import (
     margin_key,
     page_breaks,
     page_margins,
+    recurring_lines,
     repeated_margins,
     runs_on,
     split_paragraphs,
@@ -414,6 +415,79 @@ def test_align_treats_regex_characters_literally() -> None:
     assert align("a1b00", ["1.00"]) == [None]
 
 
+def test_recurring_lines_are_found_anywhere_on_the_page_but_only_whole_lines() -> None:
+    pages = [
+        [
+            "1.1 Terms",
+            "CONFIDENTIAL TREATMENT",
+            "WITH",
+            "RESPECT TO CERTAIN PORTIONS",
+            f"{n}.1",
+            ", however",
+        ]
+        for n in range(5)
+    ]
+    assert recurring_lines(pages) == {
+        "confidential treatment",
+        "with",
+        "respect to certain portions",
+    }
+    assert recurring_lines(pages[:2]) == set()
+
+
+def test_blocks_labelled_margins_are_kept_unless_they_recur() -> None:
+    """The fast PDF path labels whole pages of clauses "Footer"; only what recurs from page to
+    page is dropped, and a number alone inside a page is a clause's, not the page's."""
+    from ingest.parse import _Block, _without_running_lines
+    from rag.types import ElementKind
+
+    def page(n: int) -> list[_Block]:
+        texts = [
+            "Source: ACME CORP, 10-K",
+            "CONFIDENTIAL",
+            f"This Agreement, page {n}, is made between Acme Corp. and Zenith Inc.",
+            "WITH",
+            "the provisions of this Section",
+            "10",
+            f"and, for clarity, {'vwxyz'[n - 1]} is not.",
+            f"{n + 1}",
+        ]
+        return [_Block(t, ElementKind.TEXT, n, None, margin=True) for t in texts]
+
+    body = _without_running_lines({n: page(n) for n in range(1, 6)})
+    assert [b.text for b in body[2]] == [
+        "This Agreement, page 2, is made between Acme Corp. and Zenith Inc.",
+        "the provisions of this Section",
+        "10",
+        "and, for clarity, w is not.",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "joined"),
+    [
+        ("between Acme Corp. (the “Licensor", "”), and Zenith Inc.", "(the “Licensor”), and"),
+        ("Section 1.1. License Grant", ". Subject to the terms", "License Grant. Subject"),
+        ("Licensee agrees not to engage or", "participate in any business.", "or participate"),
+        ("Licensee shall pay the fees; and", "WHEREAS, the parties agree", None),
+        ("the establishment of the Venture; and", "2.1.5 the cooperation", None),
+        ("The Term ends on the Expiry Date.", "all other terms survive.", None),
+        ("as follows:", "(a) the Supplier shall deliver", None),
+    ],
+)
+def test_the_rest_of_a_sentence_split_off_by_the_pdf_parser_joins_it(
+    before: str, after: str, joined: str | None
+) -> None:
+    """The fast PDF path splits a paragraph where the font changes (a defined term in bold)."""
+    from ingest.parse import _Block, _gap, _goes_on
+    from rag.types import ElementKind
+
+    a, b = (_Block(t, ElementKind.TEXT, 1, None) for t in (before, after))
+    assert _goes_on(a, b) == (joined is not None)
+    if joined is not None:
+        assert joined in before + _gap(after) + after
+
+
 # -- SpaceRestorer ----------------------------------------------------------------------
 def test_space_restorer_puts_back_spaces_lost_at_line_ends() -> None:
     reference = (
@@ -426,6 +500,10 @@ def test_space_restorer_puts_back_spaces_lost_at_line_ends() -> None:
         == "Nothing herein shall limit the generality of the foregoing."
     )
     # It moves forward through the page: the next element continues where the last one ended.
+    assert restorer.restore("The terms setforth below apply.") == "The terms set forth below apply."
+    # Elements out of PDFium's order: a running line at the page's foot read first.
+    restorer = SpaceRestorer(reference + "\nSource: ACME CORP, 10-K")
+    assert restorer.restore("Source: ACME CORP, 10-K") == "Source: ACME CORP, 10-K"
     assert restorer.restore("The terms setforth below apply.") == "The terms set forth below apply."
 
 
