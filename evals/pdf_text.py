@@ -11,7 +11,7 @@ from pathlib import Path
 from ingest.parse import parse_file
 from rag.text import sentence_spans
 
-_QUOTES = str.maketrans("", "", '"“”')
+_QUOTES = str.maketrans("", "", "\"“”'‘’")
 
 
 def _grams(text: str) -> set[tuple[str, ...]]:
@@ -25,7 +25,7 @@ def _squeezed(text: str) -> str:
 
 def measure(pdf: Path, txt: Path) -> dict[str, float]:
     """coverage, noise and sentences_whole of `pdf` parsed, against `txt`; sentences of 8 words
-    or more, whitespace and quote marks aside."""
+    or more, whitespace, quote marks and apostrophes aside (PDFs curl them, the .txt may not)."""
     truth = txt.read_text(encoding="utf-8")
     parsed = parse_file(pdf).text
     paragraphs = "¶".join(_squeezed(p) for p in parsed.split("\n\n"))
