@@ -295,7 +295,7 @@ def _without_running_lines(by_page: dict[int, list[_Block]]) -> dict[int, list[_
         # Inside the page, a number alone is a clause's ("... the provisions of this Section" |
         # "10" | "and, for clarity, ..."), not the page's.
         return b.margin and (
-            " ".join(b.text.lower().split()) in labelled
+            structure.line_key(b.text) in labelled
             or (key in margins and re.search(r"[^\W\d_]", key) is not None)
         )
 

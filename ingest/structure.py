@@ -152,16 +152,19 @@ def recurring_lines(pages: Sequence[Sequence[str]]) -> set[str]:
         return set()
     seen: Counter[str] = Counter()
     for texts in pages:
-        seen.update(
-            {" ".join(t.lower().split()) for t in texts if t[:1].isupper() or t[:1] in '"“'}
-        )
+        seen.update({line_key(t) for t in texts if t[:1].isupper() or t[:1] in '"“'})
     threshold = max(3, int(0.4 * len(pages)))
     return {key for key, n in seen.items() if n >= threshold and key}
 
 
+def line_key(text: str) -> str:
+    """A line as `recurring_lines` compares it: lower-cased, spaces squeezed."""
+    return " ".join(text.lower().split())
+
+
 def margin_key(text: str) -> str:
     """Page numbers differ from page to page; the rest of a running header does not."""
-    return re.sub(r"\d+", "#", " ".join(text.lower().split()))
+    return re.sub(r"\d+", "#", line_key(text))
 
 
 def is_page_number(text: str) -> bool:
