@@ -45,8 +45,9 @@ SUPPORTED = {
 # 9-10: pages marked by blank lines, or with their number run into a line, read across; 11: PDF
 # spaces put back past U+FFFE; 12-14: page numbers between sentences blanked out; 15: PDF text
 # the parser labels a header or footer kept unless it recurs, a sentence it splits on a page
-# joined, spaces put back on a page whose running line it reads first.
-PARSER_VERSION = "15"
+# joined, spaces put back on a page whose running line it reads first; 16: a cross-reference or
+# defined term split across lines or pages, and a capital after an article, read as one sentence.
+PARSER_VERSION = "16"
 _MAX_DOCX_UNZIPPED = 512 * 1024 * 1024
 _SKIP = {"Header", "Footer", "PageBreak", "PageNumber", "Image"}
 # The fast PDF path labels by position, and often wrongly: a page that is one big text block
@@ -264,13 +265,14 @@ _CLOSES = tuple("”’)],;:.")
 
 def _goes_on(before: _Block, block: _Block) -> bool:
     """Whether `block` is the rest of the paragraph `before` on the same page: it starts with a
-    closing mark, or in lower case where `before` broke off mid-sentence ("... agree not to
-    engage or" | "participate in any business ..."; not "... ; and" | "WHEREAS, ...")."""
+    closing mark, or goes on with the sentence `before` broke off ("... agree not to engage or"
+    | "participate in any business ...", "... pursuant to Section" | "4.8(a) to ..."; not "...;
+    and" | "WHEREAS, ...")."""
     if block.kind is not ElementKind.TEXT or before.kind is ElementKind.TABLE:
         return False
     if block.text.startswith(_CLOSES):
         return True
-    return block.text[:1].islower() and structure.runs_on(before.text, block.text)
+    return structure.runs_on(before.text, block.text, same_page=True)
 
 
 def _gap(text: str) -> str:

@@ -186,15 +186,44 @@ _LINK_WORDS = frozenset(
 )
 
 
-def runs_on(before: str, after: str) -> bool:
+# A cross-reference split from its number: "... pursuant to Section" | "4.8(a) to Manufacturer's
+# expense", "... under this Section" | "10, except ...".
+_REFERENCE_WORD = re.compile(
+    r"\s(?:[Ss]ections?|[Aa]rticles?|[Cc]lauses?|[Pp]aragraphs?|[Ee]xhibits?|[Ss]chedules?"
+    r"|[Aa]nnex(?:es)?|[Aa]ppendix|[Ss]ubsections?)$"
+)
+# A defined term split inside its quotes ("(the “Late Payment" | "Date" | "”), interest ..."),
+# or from its definition ("1.21 “Knowledge”" | "shall mean that which a Party knows ...").
+_OPEN_TERM = re.compile(r"“[^“”]{0,40}$")
+_DEFINES = re.compile(
+    r"^(?:shall\s+(?:mean|have\s+the\s+meaning)|means|has\s+the\s+meaning)\b", re.IGNORECASE
+)
+
+
+def _splits_a_term(last: str, first: str) -> bool:
+    """`last` | `first` split a cross-reference, a quoted term, or a term from its definition."""
+    return (
+        (_REFERENCE_WORD.search(last) is not None and first[0].isdigit())
+        or _OPEN_TERM.search(last) is not None
+        or (last.endswith("”") and _DEFINES.search(first) is not None)
+    )
+
+
+def runs_on(before: str, after: str, same_page: bool = False) -> bool:
     """Whether `after` goes on with the sentence that `before` broke off at a page break
-    ("... then the party not in default" | "2" | "may, by giving written notice ..."): no
-    sentence end before it, neither side a heading, and `after` starts in lower case, or after
-    a comma or a link word ("the", "of", ...) in words that are not all capitals. A capital
-    after any other word is as often a title or a running line as the rest of a sentence."""
+    ("... then the party not in default" | "2" | "may, by giving written notice ..."): a split
+    cross-reference or defined term, or no sentence end before it, neither side a heading, and
+    `after` starts in lower case, or after a comma or a link word ("the", "of", ...) in words
+    that are not all capitals. A capital after any other word is as often a title or a running
+    line as the rest of a sentence. Inside a page (`same_page`), a capital after a comma,
+    "and" or "or" is not taken: there it starts an item of a list ("...; and" | "WHEREAS")."""
     last = before.rstrip().rsplit("\n", 1)[-1].strip()
     first = after.lstrip().split("\n", 1)[0].strip()
-    if not last or not first or _SENTENCE_END.search(last) or is_title_line(last):
+    if not last or not first:
+        return False
+    if _splits_a_term(last, first):
+        return True
+    if _SENTENCE_END.search(last) or is_title_line(last):
         return False
     heading, words = clause_heading(last), len(last.split())
     if heading is not None and words <= 12 and len(heading.label.split()) >= words:
@@ -204,6 +233,8 @@ def runs_on(before: str, after: str) -> bool:
     opening = [w for w in first.split()[:3] if any(c.isalpha() for c in w)]
     if not opening or all(w.isupper() for w in opening) or clause_heading(first) is not None:
         return False  # "CERTAIN CONFIDENTIAL PORTIONS ...", "EXHIBIT A", "7.3 Term"
+    if same_page:
+        return last.split()[-1] in _LINK_WORDS - {"and", "or"}
     return last.endswith(",") or last.split()[-1] in _LINK_WORDS
 
 

@@ -346,6 +346,13 @@ def test_a_page_number_between_sentences_or_after_a_heading_is_no_break(text: st
         ("enable the other party to", "CERTAIN CONFIDENTIAL PORTIONS WERE OMITTED", False),
         ("may be uninstalled", "Bundling of Applications", False),
         ("as set forth in", "7.3 Termination. Either party may.", False),
+        # A cross-reference split from its number, a defined term from its rest or definition.
+        ("returned pursuant to Section", "4.8(a) to Manufacturer.", True),
+        ("its obligations under this Section", "10, except to the extent", True),
+        ("SECTION", "1 DEFINITIONS", False),
+        ("when such payment is due (the “Late Payment", "Date", True),
+        ("1.21 “Knowledge”", "shall mean that which a Party knows.", True),
+        ("1.21 “Knowledge”", "Each Party shall know.", False),
     ],
 )
 def test_runs_on(before: str, after: str, expected: bool) -> None:
@@ -473,6 +480,12 @@ def test_blocks_labelled_margins_are_kept_unless_they_recur() -> None:
         ("the establishment of the Venture; and", "2.1.5 the cooperation", None),
         ("The Term ends on the Expiry Date.", "all other terms survive.", None),
         ("as follows:", "(a) the Supplier shall deliver", None),
+        # A line wrap the parser made a block: a capital after an article or a preposition, a
+        # split reference; not after a comma or "and", where a list's next item starts.
+        ("in conformance with cGMP requirements of", "FDA to manufacture batches.", "of FDA to"),
+        ("as set forth in Section", "3.2(b) to account for it.", "Section 3.2(b) to"),
+        ("the goods, including any GST on that amount,", "Except as stated.", None),
+        ("the Supplier shall deliver the goods and", "Buyer shall pay for them.", None),
     ],
 )
 def test_the_rest_of_a_sentence_split_off_by_the_pdf_parser_joins_it(
