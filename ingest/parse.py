@@ -46,8 +46,9 @@ SUPPORTED = {
 # spaces put back past U+FFFE; 12-14: page numbers between sentences blanked out; 15: PDF text
 # the parser labels a header or footer kept unless it recurs, a sentence it splits on a page
 # joined, spaces put back on a page whose running line it reads first; 16: a cross-reference or
-# defined term split across lines or pages, and a capital after an article, read as one sentence.
-PARSER_VERSION = "16"
+# defined term split across lines or pages, and a capital after an article, read as one sentence;
+# 17: a bare clause number ("Section 9") under the heading its title line completes.
+PARSER_VERSION = "17"
 _MAX_DOCX_UNZIPPED = 512 * 1024 * 1024
 _SKIP = {"Header", "Footer", "PageBreak", "PageNumber", "Image"}
 # The fast PDF path labels by position, and often wrongly: a page that is one big text block
@@ -502,6 +503,11 @@ def _elements(
                     # "SECTION 1" then "DEFINITIONS": one heading, two lines.
                     top_level, top_label = stack.pop()
                     stack.append((top_level, f"{top_label} {heading.label}"))
+                    # The number's own line is under the whole heading too: one section, not a
+                    # "SECTION 1" section that the chunker packs with "SECTION 1 DEFINITIONS"
+                    # as siblings under no heading at all.
+                    whole = tuple(label for _, label in stack)
+                    out[-1] = dataclasses.replace(out[-1], heading_path=whole)
                 else:
                     push(heading.level, heading.label)
                 level = heading.level

@@ -341,3 +341,7 @@ def test_a_title_under_a_bare_clause_number_is_part_of_its_heading(tmp_path: Pat
     parsed = parse_file(tmp_path / "contract.txt")
     term = next(e for e in parsed.elements if "Ten (10) years" in text[e.start : e.end])
     assert term.heading_path == ("Section 10 Term and Termination", "10.1 Term")
+    # The number's own line is under the whole heading as well: one section, so a short clause
+    # under it is not packed with "Section 10" as a sibling under no heading at all.
+    number = next(e for e in parsed.elements if text[e.start : e.end] == "Section 9")
+    assert number.heading_path == ("Section 9 Confidentiality and Publicity",)
