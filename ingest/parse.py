@@ -47,8 +47,10 @@ SUPPORTED = {
 # the parser labels a header or footer kept unless it recurs, a sentence it splits on a page
 # joined, spaces put back on a page whose running line it reads first; 16: a cross-reference or
 # defined term split across lines or pages, and a capital after an article, read as one sentence;
-# 17: a bare clause number ("Section 9") under the heading its title line completes.
-PARSER_VERSION = "17"
+# 17: a bare clause number ("Section 9") under the heading its title line completes; 18: a
+# sentence that starts with a reference ("Section 2, this Section 4.5 ... shall survive") is no
+# clause heading.
+PARSER_VERSION = "18"
 _MAX_DOCX_UNZIPPED = 512 * 1024 * 1024
 _SKIP = {"Header", "Footer", "PageBreak", "PageNumber", "Image"}
 # The fast PDF path labels by position, and often wrongly: a page that is one big text block

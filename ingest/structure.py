@@ -15,10 +15,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
-# A clause number at the start of a paragraph: "ARTICLE IV", "Section 7.3", "7.", "7.3", "7.3.1".
+# A clause number at the start of a paragraph: "ARTICLE IV", "Section 7.3", "7.", "7.3", "7.3.1";
+# not a sentence that starts with a reference ("Section 2, this Section 4.5, and Sections 6.2
+# ... shall survive", "Section 10.5 and 10.14 of the Stock Purchase Agreement shall ...").
+_NOT_A_HEADING = r"(?!\s*,|\.\d|\s+(?:and|or|through|to)\b)"
 _CLAUSE = re.compile(
     r"""^(?:
-        (?P<word>ARTICLE|Article|SECTION|Section)\s+(?P<wnum>[0-9]{1,3}(?:\.[0-9]{1,3}){0,3}|[IVXLC]{1,7})\b\.?
+        (?P<word>ARTICLE|Article|SECTION|Section)\s+(?P<wnum>[0-9]{1,3}(?:\.[0-9]{1,3}){0,3}|[IVXLC]{1,7})\b"""
+    + _NOT_A_HEADING
+    + r"""\.?
       | (?P<num>[0-9]{1,2}(?:\.[0-9]{1,3}){1,3}|[0-9]{1,2}(?=\.))\.?(?=\s+[A-Z“"(])
     )""",
     re.VERBOSE,
@@ -27,7 +32,9 @@ _CLAUSE = re.compile(
 # after a sentence end, or after a wide gap.
 _CLAUSE_INSIDE = re.compile(
     r"""(?:(?<=[.:;]\s)|(?<=[.:;]["”)]\s)|(?<=\s{3}))
-        (?=(?:ARTICLE|SECTION|Section)\s+(?:[0-9]{1,3}|[IVXLC]{1,7})\b
+        (?=(?:ARTICLE|SECTION|Section)\s+(?:[0-9]{1,3}(?:\.[0-9]{1,3}){0,3}|[IVXLC]{1,7})\b"""
+    + _NOT_A_HEADING
+    + r"""
           |[0-9]{1,2}\.[0-9]{1,3}(?:\.[0-9]{1,3})?\.?\s+[A-Z“"]
           |[0-9]{1,2}\.\s+[A-Z][a-z])""",
     re.VERBOSE,

@@ -87,6 +87,9 @@ def test_clause_heading_shortens_a_long_caption() -> None:
         "NOW, THEREFORE, THE PARTIES AGREE AS FOLLOWS:",  # capitals, but a sentence
         "WITNESSETH.",
         "IN WITNESS WHEREOF, the parties have signed this Agreement.",
+        # A sentence that starts with a reference, not a heading.
+        "Section 2, this Section 4.5, and Sections 6.2, 6.3, 7 and 9 shall survive termination.",
+        "Section 10.5 and 10.14 of the Stock Purchase Agreement shall apply.",
         "",
         "   ",
     ],
@@ -137,6 +140,19 @@ def test_split_paragraphs_finds_clause_starts_in_run_on_text() -> None:
         "8. Notices must be written.",
     ]
     assert split_paragraphs(text, 0, len(text), inside_clauses=False) == [(0, len(text))]
+
+
+def test_a_sentence_that_starts_with_a_reference_starts_no_clause() -> None:
+    text = (
+        "Licensee shall cease all use of the Brand. Section 2, this Section 4.5, and Sections 6.2"
+        " and 7 shall survive termination. Section 5. Infringement. Licensee shall notify."
+    )
+    spans = split_paragraphs(text, 0, len(text), inside_clauses=True)
+    assert [text[a:b] for a, b in spans] == [
+        "Licensee shall cease all use of the Brand. Section 2, this Section 4.5, and Sections 6.2"
+        " and 7 shall survive termination.",
+        "Section 5. Infringement. Licensee shall notify.",
+    ]
 
 
 def test_split_paragraphs_spans_are_absolute_and_trimmed() -> None:
