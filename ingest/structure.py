@@ -36,11 +36,16 @@ _CLAUSE_INSIDE = re.compile(
     + _NOT_A_HEADING
     + r"""
           |[0-9]{1,2}\.[0-9]{1,3}(?:\.[0-9]{1,3})?\.?\s+[A-Z“"]
-          |[0-9]{1,2}\.\s+[A-Z][a-z])""",
+          |[0-9]{1,2}\.\s+[A-Z](?:[a-z]|[A-Z]+\b))""",
     re.VERBOSE,
 )
 # Paragraph breaks inside an element: blank lines, or the wide gaps of EDGAR text exports.
 _PARAGRAPH_GAP = re.compile(r"\n\s*\n|[ \t]{3,}")
+# A title in capitals run into its clause ("TERM AND TERMINATION a) The term of ...", "PUBLICITY
+# Unless required by law, ..."): up to 12 words in capitals, then one that is not.
+_CAPITALS_TITLE = re.compile(
+    r"^([A-Z][A-Z&/'’-]+(?:[ ,]+[A-Z][A-Z&/'’-]*){0,11})[ ,]+(?=[a-z(]|[A-Z][a-z])"
+)
 _QUOTED_TERM = re.compile(r'^\s*([“"][^”"]{1,80}[”"])')
 _PAGE_NUMBER = re.compile(
     r"^\s*(?:page\s*)?[-–—]?\s*\d{1,4}\s*[-–—]?(?:\s*of\s*\d{1,4})?\s*$", re.IGNORECASE
@@ -79,6 +84,9 @@ def _caption(rest: str) -> str:
     quoted = _QUOTED_TERM.match(rest)
     if quoted is not None:
         return " " + quoted.group(1)
+    capitals = _CAPITALS_TITLE.match(rest)
+    if capitals is not None:
+        return " " + capitals.group(1)
     sentence = re.split(r"(?<=[.:])\s", rest, maxsplit=1)[0].rstrip(".:")
     words = sentence.split()
     if len(words) <= 12:

@@ -48,6 +48,29 @@ from tests.unit.fakes import deadline
         ("7. Term", 0, "7 Term", False, True),
         ("RECITALS", 0, "RECITALS", True, False),
         ("GOVERNING LAW", 0, "GOVERNING LAW", True, False),
+        # A title in capitals run into its clause: the capitals are the title.
+        (
+            "9. TERM AND TERMINATION a) The term of this Agreement.",
+            0,
+            "9 TERM AND TERMINATION",
+            False,
+            True,
+        ),
+        ("8. PUBLICITY Unless required by law, neither party will.", 0, "8 PUBLICITY", False, True),
+        (
+            "ARTICLE 4 TERM The term of this Agreement is five years.",
+            0,
+            "ARTICLE 4 TERM",
+            False,
+            True,
+        ),
+        (
+            "1. A link to the Client Site will be shown.",
+            0,
+            "1 A link to the Client Site will be shown",
+            False,
+            True,
+        ),
     ],
 )
 def test_clause_heading_finds_contract_headings(
@@ -140,6 +163,13 @@ def test_split_paragraphs_finds_clause_starts_in_run_on_text() -> None:
         "8. Notices must be written.",
     ]
     assert split_paragraphs(text, 0, len(text), inside_clauses=False) == [(0, len(text))]
+    # A title in capitals starts a clause too (a PDF whose text layer is one run of words).
+    text = "the parties agree as follows: 1. SPONSORSHIP a) Client. 9. TERM AND TERMINATION a) It."
+    assert [text[a:b] for a, b in split_paragraphs(text, 0, len(text), True)] == [
+        "the parties agree as follows:",
+        "1. SPONSORSHIP a) Client.",
+        "9. TERM AND TERMINATION a) It.",
+    ]
 
 
 def test_a_sentence_that_starts_with_a_reference_starts_no_clause() -> None:
