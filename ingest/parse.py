@@ -50,8 +50,9 @@ SUPPORTED = {
 # 17: a bare clause number ("Section 9") under the heading its title line completes; 18: a
 # sentence that starts with a reference ("Section 2, this Section 4.5 ... shall survive") is no
 # clause heading; 19: a clause whose title is in capitals starts inside a run of text ("... as
-# follows: 1. SPONSORSHIP OF THE SHOPPING CHANNELS a) ..."), and the capitals are its title.
-PARSER_VERSION = "19"
+# follows: 1. SPONSORSHIP OF THE SHOPPING CHANNELS a) ..."), and the capitals are its title; 20:
+# a quotation whose sentence ends before its block does is no split defined term.
+PARSER_VERSION = "20"
 _MAX_DOCX_UNZIPPED = 512 * 1024 * 1024
 _SKIP = {"Header", "Footer", "PageBreak", "PageNumber", "Image"}
 # The fast PDF path labels by position, and often wrongly: a page that is one big text block

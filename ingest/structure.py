@@ -208,8 +208,9 @@ _REFERENCE_WORD = re.compile(
     r"|[Aa]nnex(?:es)?|[Aa]ppendix|[Ss]ubsections?)$"
 )
 # A defined term split inside its quotes ("(the “Late Payment" | "Date" | "”), interest ..."),
-# or from its definition ("1.21 “Knowledge”" | "shall mean that which a Party knows ...").
-_OPEN_TERM = re.compile(r"“[^“”]{0,40}$")
+# or from its definition ("1.21 “Knowledge”" | "shall mean that which a Party knows ...");
+# not a quotation whose sentence ends before the block does ("... as follows: “5.2 Invoicing.").
+_OPEN_TERM = re.compile(r"“[^“”.:;]{0,40}$")
 _DEFINES = re.compile(
     r"^(?:shall\s+(?:mean|have\s+the\s+meaning)|means|has\s+the\s+meaning)\b", re.IGNORECASE
 )

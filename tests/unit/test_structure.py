@@ -397,6 +397,7 @@ def test_a_page_number_between_sentences_or_after_a_heading_is_no_break(text: st
         ("its obligations under this Section", "10, except to the extent", True),
         ("SECTION", "1 DEFINITIONS", False),
         ("when such payment is due (the “Late Payment", "Date", True),
+        ("is replaced by the following: “5.2 Invoicing.", "Supplier shall invoice.", False),
         ("1.21 “Knowledge”", "shall mean that which a Party knows.", True),
         ("1.21 “Knowledge”", "Each Party shall know.", False),
     ],
