@@ -199,6 +199,8 @@ _LINK_WORDS = frozenset(
     | {"of", "on", "or", "such", "that", "the", "their", "this", "to", "under", "upon", "which"}
     | {"with"}
 )
+# Inside a page, a capital after "and" or "or" starts a list's next item ("...; and" | "WHEREAS").
+_LINK_WORDS_IN_A_PAGE = _LINK_WORDS - {"and", "or"}
 
 
 # A cross-reference split from its number: "... pursuant to Section" | "4.8(a) to Manufacturer's
@@ -250,7 +252,7 @@ def runs_on(before: str, after: str, same_page: bool = False) -> bool:
     if not opening or all(w.isupper() for w in opening) or clause_heading(first) is not None:
         return False  # "CERTAIN CONFIDENTIAL PORTIONS ...", "EXHIBIT A", "7.3 Term"
     if same_page:
-        return last.split()[-1] in _LINK_WORDS - {"and", "or"}
+        return last.split()[-1] in _LINK_WORDS_IN_A_PAGE
     return last.endswith(",") or last.split()[-1] in _LINK_WORDS
 
 
